@@ -1,0 +1,578 @@
+/* packet-tcpconn.c - TCP Connection Outcome post-dissector.
+ *
+ * Tells, on every packet of a TCP connection attempt, how the attempt ended:
+ * established, refused, unanswered, rejected by ICMP, half-open, aborted,
+ * or accepted and then dropped before any data.
+ *
+ * The work is split three ways: wire.c reads the segment (or the ICMP error
+ * quoting one) out of the frame, attempt.c and streams.c decide the outcome
+ * without knowing anything about Wireshark, and this file registers the
+ * protocol and turns an attempt into tree items and expert info.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#define WS_BUILD_DLL
+#include <wireshark.h>
+
+#include <epan/expert.h>
+#include <epan/packet.h>
+#include <epan/prefs.h>
+#include <epan/to_str.h>
+
+#include "attempt.h"
+#include "streams.h"
+#include "version_compat.h"
+#include "wire.h"
+
+#if TCPCONN_WS_AT_LEAST(4, 4)
+#include <wsutil/plugins.h> /* plugin_describe() and its flags arrived in 4.4 */
+#endif
+
+#ifndef PLUGIN_VERSION
+#define PLUGIN_VERSION "0.0.0"
+#endif
+
+WS_DLL_PUBLIC_DEF const char plugin_version[] = PLUGIN_VERSION;
+WS_DLL_PUBLIC_DEF const int plugin_want_major = WIRESHARK_VERSION_MAJOR;
+WS_DLL_PUBLIC_DEF const int plugin_want_minor = WIRESHARK_VERSION_MINOR;
+WS_DLL_PUBLIC void plugin_register(void);
+#if TCPCONN_WS_AT_LEAST(4, 4)
+WS_DLL_PUBLIC uint32_t plugin_describe(void);
+#endif
+
+static int proto_tcpconn = -1;
+
+static int hf_stream = -1;
+static int hf_attempt = -1;
+static int hf_reason = -1;
+static int hf_failed = -1;
+static int hf_provisional = -1;
+static int hf_syn_count = -1;
+static int hf_synack_count = -1;
+static int hf_connect_time = -1;
+static int hf_time_to_outcome = -1;
+static int hf_syn_frame = -1;
+static int hf_outcome_frame = -1;
+static int hf_ended_by = -1;
+static int hf_client = -1;
+static int hf_server = -1;
+static int hf_server_port = -1;
+
+static int ett_tcpconn = -1;
+
+static expert_field ei_refused = EI_INIT;
+static expert_field ei_no_answer = EI_INIT;
+static expert_field ei_icmp_unreachable = EI_INIT;
+static expert_field ei_half_open = EI_INIT;
+static expert_field ei_aborted_by_client = EI_INIT;
+static expert_field ei_established_after_retry = EI_INIT;
+static expert_field ei_reset_by_server = EI_INIT;
+static expert_field ei_reset_by_client = EI_INIT;
+static expert_field ei_closed_by_server = EI_INIT;
+static expert_field ei_closed_by_client = EI_INIT;
+
+static dissector_handle_t tcpconn_handle;
+
+/* Preferences. */
+static tcpconn_pref_bool pref_note_retries = TRUE;
+
+/* Per capture file: the attempts (in wmem_file_scope(), so they go with the
+ * file), and whether the file has been read to its end. */
+static tcpconn_streams *attempts;
+static bool capture_complete;
+
+static const value_string icmp_unreachable_codes[] = {
+    { 0, "Network unreachable" },
+    { 1, "Host unreachable" },
+    { 2, "Protocol unreachable" },
+    { 3, "Port unreachable" },
+    { 4, "Fragmentation needed" },
+    { 5, "Source route failed" },
+    { 6, "Destination network unknown" },
+    { 7, "Destination host unknown" },
+    { 9, "Network administratively prohibited" },
+    { 10, "Host administratively prohibited" },
+    { 11, "Network unreachable for TOS" },
+    { 12, "Host unreachable for TOS" },
+    { 13, "Communication administratively prohibited" },
+    { 14, "Host precedence violation" },
+    { 15, "Precedence cutoff in effect" },
+    { 0, NULL },
+};
+
+static const value_string icmpv6_unreachable_codes[] = {
+    { 0, "No route to destination" },
+    { 1, "Communication administratively prohibited" },
+    { 2, "Beyond scope of source address" },
+    { 3, "Address unreachable" },
+    { 4, "Port unreachable" },
+    { 5, "Source address failed ingress/egress policy" },
+    { 6, "Reject route to destination" },
+    { 0, NULL },
+};
+
+static void *file_scope_realloc(void *ctx _U_, void *ptr, size_t size)
+{
+    return wmem_realloc(wmem_file_scope(), ptr, size);
+}
+
+static void file_scope_free(void *ctx _U_, void *ptr)
+{
+    wmem_free(wmem_file_scope(), ptr);
+}
+
+static void tcpconn_init(void)
+{
+    static const tcpconn_allocator file_scope = { file_scope_realloc, file_scope_free, NULL };
+    attempts = tcpconn_streams_new(&file_scope);
+    capture_complete = false;
+}
+
+static void tcpconn_cleanup(void)
+{
+    /* The memory belongs to the file scope, which is freed with the file. */
+    attempts = NULL;
+}
+
+/* Called when the sequential read of the file is over (tshark -2 after its
+ * first pass, the GUI after loading or after a live capture stops). From then
+ * on an unanswered SYN is no-answer, not in-progress. */
+static void tcpconn_capture_read(void)
+{
+    capture_complete = true;
+}
+
+/* "0.41 ms", "35 µs", "3.02 s". */
+static const char *format_duration(wmem_allocator_t *pool, int64_t ns)
+{
+    double abs_ns = ns < 0 ? -(double)ns : (double)ns;
+    const char *sign = ns < 0 ? "-" : "";
+    if (abs_ns < 1e6)
+        return wmem_strdup_printf(pool, "%s%.0f \xc2\xb5s", sign, abs_ns / 1e3);
+    if (abs_ns < 1e9)
+        return wmem_strdup_printf(pool, "%s%.2f ms", sign, abs_ns / 1e6);
+    return wmem_strdup_printf(pool, "%s%.2f s", sign, abs_ns / 1e9);
+}
+
+static nstime_t nstime_from_ns(int64_t ns)
+{
+    nstime_t t;
+    t.secs = (time_t)(ns / 1000000000);
+    t.nsecs = (int)(ns % 1000000000);
+    return t;
+}
+
+static const char *endpoint_to_str(wmem_allocator_t *pool, const address *addr, uint16_t port)
+{
+    const char *a = address_to_str(pool, addr);
+    if (addr->type == AT_IPv6)
+        return wmem_strdup_printf(pool, "[%s]:%u", a, port);
+    return wmem_strdup_printf(pool, "%s:%u", a, port);
+}
+
+static const char *plural(unsigned n)
+{
+    return n == 1 ? "" : "s";
+}
+
+static const char *icmp_text(wmem_allocator_t *pool, const tcpconn_attempt *a, bool v6)
+{
+    const char *code = val_to_str_const(
+        a->icmp_code, v6 ? icmpv6_unreachable_codes : icmp_unreachable_codes, "unknown code");
+    return wmem_strdup_printf(pool, "%s destination unreachable (%s)", v6 ? "ICMPv6" : "ICMP",
+                              code);
+}
+
+/* The one-sentence summary shown on the tcpconn subtree. */
+static void set_summary(proto_item *ti, wmem_allocator_t *pool, const tcpconn_attempt *a,
+                        tcpconn_reason reason, bool provisional, const char *server, bool v6)
+{
+    const char *since_syn = format_duration(pool, a->outcome_delta_ns);
+    const char *connect = format_duration(pool, a->connect_delta_ns);
+    unsigned syns = a->syn_count;
+    const char *who = (a->flags & TCPCONN_A_BY_RESPONDER) ? "server" : "client";
+
+    switch (reason) {
+    case TCPCONN_IN_PROGRESS:
+        if (a->flags & TCPCONN_A_RESPONDER_SYN)
+            proto_item_set_text(ti,
+                                "TCP connection to %s in progress: SYN-ACK received, "
+                                "no ACK from the client yet",
+                                server);
+        else
+            proto_item_set_text(ti, "TCP connection to %s in progress: %u SYN%s, no answer yet",
+                                server, syns, plural(syns));
+        break;
+    case TCPCONN_ESTABLISHED:
+        proto_item_set_text(ti, "TCP connection to %s established in %s%s", server, connect,
+                            provisional ? " (so far no data)" : "");
+        break;
+    case TCPCONN_ESTABLISHED_AFTER_RETRY:
+        proto_item_set_text(ti,
+                            "TCP connection to %s established only after retrying: "
+                            "%u SYN%s, %u SYN-ACK%s, connected in %s",
+                            server, syns, plural(syns), a->synack_count, plural(a->synack_count),
+                            connect);
+        break;
+    case TCPCONN_REFUSED:
+        proto_item_set_text(ti,
+                            "TCP connection refused: %s answered the SYN with RST after %s "
+                            "(%u SYN%s)",
+                            server, since_syn, syns, plural(syns));
+        break;
+    case TCPCONN_NO_ANSWER:
+        proto_item_set_text(ti,
+                            "TCP connection got no answer: %u SYN%s to %s over %s, "
+                            "nothing came back",
+                            syns, plural(syns), server, since_syn);
+        break;
+    case TCPCONN_ICMP_UNREACHABLE:
+        proto_item_set_text(ti, "TCP connection to %s rejected by %s after %s (%u SYN%s)", server,
+                            icmp_text(pool, a, v6), since_syn, syns, plural(syns));
+        break;
+    case TCPCONN_HALF_OPEN:
+        if (a->flags & TCPCONN_A_SYNACK_AFTER_ACK)
+            proto_item_set_text(ti,
+                                "TCP handshake with %s never completed (half-open): "
+                                "the server kept re-sending SYN-ACK after the client's ACK",
+                                server);
+        else
+            proto_item_set_text(ti,
+                                "TCP handshake with %s never completed (half-open): "
+                                "%u SYN-ACK%s, no ACK from the client",
+                                server, a->synack_count, plural(a->synack_count));
+        break;
+    case TCPCONN_ABORTED_BY_CLIENT:
+        proto_item_set_text(ti,
+                            "TCP connection to %s aborted by the client before the "
+                            "handshake completed, after %s",
+                            server, since_syn);
+        break;
+    case TCPCONN_RESET_AFTER_ESTABLISHED:
+        proto_item_set_text(ti,
+                            "TCP connection to %s reset by the %s before any data, %s after "
+                            "the first SYN",
+                            server, who, since_syn);
+        break;
+    case TCPCONN_CLOSED_BEFORE_DATA:
+        proto_item_set_text(ti,
+                            "TCP connection to %s closed by the %s before any data, %s after "
+                            "the first SYN",
+                            server, who, since_syn);
+        break;
+    case TCPCONN_HANDSHAKE_NOT_SEEN:
+        proto_item_set_text(ti, "TCP connection with %s: handshake not in the capture", server);
+        break;
+    case TCPCONN_REASON_COUNT:
+        break;
+    }
+}
+
+static void add_expert(packet_info *pinfo, proto_item *ti, const tcpconn_attempt *a,
+                       tcpconn_reason reason)
+{
+    bool by_server = (a->flags & TCPCONN_A_BY_RESPONDER) != 0;
+
+    switch (reason) {
+    case TCPCONN_REFUSED:
+        expert_add_info(pinfo, ti, &ei_refused);
+        break;
+    case TCPCONN_NO_ANSWER:
+        expert_add_info(pinfo, ti, &ei_no_answer);
+        break;
+    case TCPCONN_ICMP_UNREACHABLE:
+        expert_add_info(pinfo, ti, &ei_icmp_unreachable);
+        break;
+    case TCPCONN_HALF_OPEN:
+        expert_add_info(pinfo, ti, &ei_half_open);
+        break;
+    case TCPCONN_ABORTED_BY_CLIENT:
+        expert_add_info(pinfo, ti, &ei_aborted_by_client);
+        break;
+    case TCPCONN_ESTABLISHED_AFTER_RETRY:
+        if (pref_note_retries)
+            expert_add_info_format(pinfo, ti, &ei_established_after_retry,
+                                   "Connected only after retrying the handshake: %u SYN%s, "
+                                   "%u SYN-ACK%s, connect time %s",
+                                   a->syn_count, plural(a->syn_count), a->synack_count,
+                                   plural(a->synack_count),
+                                   format_duration(pinfo->pool, a->connect_delta_ns));
+        break;
+    case TCPCONN_RESET_AFTER_ESTABLISHED:
+        expert_add_info(pinfo, ti, by_server ? &ei_reset_by_server : &ei_reset_by_client);
+        break;
+    case TCPCONN_CLOSED_BEFORE_DATA:
+        expert_add_info(pinfo, ti, by_server ? &ei_closed_by_server : &ei_closed_by_client);
+        break;
+    default:
+        break;
+    }
+}
+
+static void add_outcome_tree(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
+                             const tcpconn_wire *w, const tcpconn_attempt *a, unsigned number)
+{
+    tcpconn_reason reason = tcpconn_attempt_reason(a, capture_complete);
+    bool provisional = tcpconn_attempt_is_provisional(a, capture_complete);
+    uint8_t orientation =
+        w->kind == TCPCONN_WIRE_SEGMENT ? w->segment.orientation : w->icmp.orientation;
+    bool sent_by_client = tcpconn_attempt_from_initiator(a, orientation);
+    const address *client_addr = sent_by_client ? &w->src : &w->dst;
+    uint16_t client_port = sent_by_client ? w->src_port : w->dst_port;
+    const address *server_addr = sent_by_client ? &w->dst : &w->src;
+    uint16_t server_port = sent_by_client ? w->dst_port : w->src_port;
+
+    proto_item *ti = proto_tree_add_item(tree, proto_tcpconn, tvb, 0, 0, ENC_NA);
+    proto_item_set_generated(ti);
+    if (proto_field_is_referenced(tree, proto_tcpconn))
+        set_summary(ti, pinfo->pool, a, reason, provisional,
+                    endpoint_to_str(pinfo->pool, server_addr, server_port),
+                    server_addr->type == AT_IPv6);
+    proto_tree *st = proto_item_add_subtree(ti, ett_tcpconn);
+
+    proto_item *it;
+    it = proto_tree_add_uint(st, hf_stream, tvb, 0, 0, w->stream);
+    proto_item_set_generated(it);
+    it = proto_tree_add_uint(st, hf_attempt, tvb, 0, 0, number);
+    proto_item_set_generated(it);
+    it = proto_tree_add_string(st, hf_reason, tvb, 0, 0, tcpconn_reason_name(reason));
+    proto_item_set_generated(it);
+    /* Formatting addresses costs; only do it when someone will look. */
+    if (proto_field_is_referenced(tree, hf_client)) {
+        it = proto_tree_add_string(st, hf_client, tvb, 0, 0,
+                                   endpoint_to_str(pinfo->pool, client_addr, client_port));
+        proto_item_set_generated(it);
+    }
+    if (proto_field_is_referenced(tree, hf_server)) {
+        it = proto_tree_add_string(st, hf_server, tvb, 0, 0,
+                                   endpoint_to_str(pinfo->pool, server_addr, server_port));
+        proto_item_set_generated(it);
+    }
+    it = proto_tree_add_uint(st, hf_server_port, tvb, 0, 0, server_port);
+    proto_item_set_generated(it);
+    if (tcpconn_reason_is_failure(reason)) {
+        it = proto_tree_add_boolean(st, hf_failed, tvb, 0, 0, 1);
+        proto_item_set_generated(it);
+    }
+    if (provisional) {
+        it = proto_tree_add_boolean(st, hf_provisional, tvb, 0, 0, 1);
+        proto_item_set_generated(it);
+    }
+    if (reason == TCPCONN_RESET_AFTER_ESTABLISHED || reason == TCPCONN_CLOSED_BEFORE_DATA) {
+        it = proto_tree_add_string(st, hf_ended_by, tvb, 0, 0,
+                                   (a->flags & TCPCONN_A_BY_RESPONDER) ? "server" : "client");
+        proto_item_set_generated(it);
+    }
+    it = proto_tree_add_uint(st, hf_syn_count, tvb, 0, 0, a->syn_count);
+    proto_item_set_generated(it);
+    it = proto_tree_add_uint(st, hf_synack_count, tvb, 0, 0, a->synack_count);
+    proto_item_set_generated(it);
+    if (a->flags & TCPCONN_A_CONNECTED) {
+        nstime_t connect = nstime_from_ns(a->connect_delta_ns);
+        it = proto_tree_add_time(st, hf_connect_time, tvb, 0, 0, &connect);
+        proto_item_set_generated(it);
+    }
+    nstime_t to_outcome = nstime_from_ns(a->outcome_delta_ns);
+    it = proto_tree_add_time(st, hf_time_to_outcome, tvb, 0, 0, &to_outcome);
+    proto_item_set_generated(it);
+    if (a->decision != TCPCONN_DECIDED_NOT_SEEN) {
+        it = proto_tree_add_uint(st, hf_syn_frame, tvb, 0, 0, a->first_frame);
+        proto_item_set_generated(it);
+    }
+    it = proto_tree_add_uint(st, hf_outcome_frame, tvb, 0, 0, a->outcome_frame);
+    proto_item_set_generated(it);
+
+    if (pinfo->num == a->outcome_frame && !provisional)
+        add_expert(pinfo, ti, a, reason);
+    else if (pinfo->num == a->outcome_frame && reason == TCPCONN_ESTABLISHED_AFTER_RETRY)
+        add_expert(pinfo, ti, a, reason);
+}
+
+static int dissect_tcpconn(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
+{
+    bool first_pass = !PINFO_FD_VISITED(pinfo);
+    tcpconn_wire w;
+
+    /* After the first pass, only a protocol tree can show anything. */
+    if ((!first_pass && tree == NULL) || attempts == NULL)
+        return 0;
+    if (!tcpconn_wire_read(pinfo, tvb, &w))
+        return 0;
+
+    const tcpconn_attempt *a;
+    unsigned number = 1;
+    if (w.kind == TCPCONN_WIRE_SEGMENT) {
+        if (first_pass) {
+            bool started;
+            tcpconn_streams_segment(attempts, w.stream, &w.segment, &started);
+        }
+        a = tcpconn_streams_attempt_at(attempts, w.stream, pinfo->num, &number);
+    } else {
+        if (first_pass) {
+            bool decided;
+            tcpconn_streams_icmp(attempts, w.stream, &w.icmp, &decided);
+        }
+        a = tcpconn_streams_attempt_for_icmp(attempts, w.stream, &w.icmp, &number);
+    }
+    if (a == NULL || tree == NULL)
+        return 0;
+
+    add_outcome_tree(tree, tvb, pinfo, &w, a, number);
+    return tvb_captured_length(tvb);
+}
+
+static void proto_register_tcpconn(void)
+{
+    static hf_register_info hf[] = {
+        { &hf_stream,
+          { "Stream index", "tcpconn.stream", FT_UINT32, BASE_DEC, NULL, 0x0,
+            "The tcp.stream index of the connection attempt this packet belongs to; on an ICMP "
+            "error, the stream of the segment it quotes",
+            HFILL } },
+        { &hf_attempt,
+          { "Attempt", "tcpconn.attempt", FT_UINT32, BASE_DEC, NULL, 0x0,
+            "Which connection attempt on this tcp.stream: 1 for the first, higher when the "
+            "same ports were reused for a new SYN within one stream",
+            HFILL } },
+        { &hf_reason,
+          { "Outcome", "tcpconn.reason", FT_STRING, BASE_NONE, NULL, 0x0,
+            "How the connection attempt ended: established, established-after-retry, refused, "
+            "no-answer, icmp-unreachable, half-open, aborted-by-client, reset-after-established, "
+            "closed-before-data, handshake-not-seen; in-progress only in one pass",
+            HFILL } },
+        { &hf_failed,
+          { "Failed", "tcpconn.failed", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
+            "Present only when the attempt did not connect: refused, no-answer, "
+            "icmp-unreachable, half-open or aborted-by-client",
+            HFILL } },
+        { &hf_provisional,
+          { "Provisional", "tcpconn.provisional", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
+            "Present only while later packets could still change the outcome (one-pass "
+            "reading and live capture)",
+            HFILL } },
+        { &hf_syn_count,
+          { "SYNs sent", "tcpconn.syn_count", FT_UINT32, BASE_DEC, NULL, 0x0,
+            "SYN segments (without ACK) the initiator sent in this attempt; more than one means "
+            "the SYN was retransmitted",
+            HFILL } },
+        { &hf_synack_count,
+          { "SYN-ACKs sent", "tcpconn.synack_count", FT_UINT32, BASE_DEC, NULL, 0x0,
+            "SYN-ACK segments the responder sent in this attempt; more than one means the "
+            "SYN-ACK was retransmitted",
+            HFILL } },
+        { &hf_connect_time,
+          { "Connect time", "tcpconn.connect_time", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0,
+            "Time from the first SYN to the initiator's ACK that completed the handshake "
+            "(connected attempts only)",
+            HFILL } },
+        { &hf_time_to_outcome,
+          { "Time to outcome", "tcpconn.time_to_outcome", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0,
+            "Time from the first SYN to the packet that decided the outcome (for no-answer, to "
+            "the last SYN)",
+            HFILL } },
+        { &hf_syn_frame,
+          { "First SYN in frame", "tcpconn.syn_frame", FT_FRAMENUM, BASE_NONE,
+            FRAMENUM_TYPE(FT_FRAMENUM_REQUEST), 0x0, "The frame with the attempt's first SYN",
+            HFILL } },
+        { &hf_outcome_frame,
+          { "Outcome decided in frame", "tcpconn.outcome_frame", FT_FRAMENUM, BASE_NONE,
+            FRAMENUM_TYPE(FT_FRAMENUM_RESPONSE), 0x0,
+            "The frame that decided the outcome: the RST, ICMP error, completing ACK, or the "
+            "last SYN of an unanswered attempt",
+            HFILL } },
+        { &hf_client,
+          { "Client", "tcpconn.client", FT_STRING, BASE_NONE, NULL, 0x0,
+            "The initiator of the attempt as address:port ([address]:port for IPv6); on an ICMP "
+            "error, taken from the quoted segment, not from the ICMP packet's own addresses",
+            HFILL } },
+        { &hf_server,
+          { "Server", "tcpconn.server", FT_STRING, BASE_NONE, NULL, 0x0,
+            "The responder of the attempt as address:port ([address]:port for IPv6); on an ICMP "
+            "error, taken from the quoted segment",
+            HFILL } },
+        { &hf_server_port,
+          { "Server port", "tcpconn.server_port", FT_UINT16, BASE_PT_TCP, NULL, 0x0,
+            "The responder's TCP port", HFILL } },
+        { &hf_ended_by,
+          { "Ended by", "tcpconn.ended_by", FT_STRING, BASE_NONE, NULL, 0x0,
+            "For reset-after-established and closed-before-data: which side sent the RST or "
+            "FIN (client or server)",
+            HFILL } },
+    };
+
+    static int *ett[] = { &ett_tcpconn };
+
+    static ei_register_info ei[] = {
+        { &ei_refused,
+          { "tcpconn.expert.refused", PI_SEQUENCE, PI_WARN,
+            "Connection refused: the server answered the SYN with RST", EXPFILL } },
+        { &ei_no_answer,
+          { "tcpconn.expert.no_answer", PI_SEQUENCE, PI_WARN,
+            "Connection attempt got no answer: no SYN-ACK, RST or ICMP error came back",
+            EXPFILL } },
+        { &ei_icmp_unreachable,
+          { "tcpconn.expert.icmp_unreachable", PI_SEQUENCE, PI_WARN,
+            "Connection attempt rejected by an ICMP destination unreachable", EXPFILL } },
+        { &ei_half_open,
+          { "tcpconn.expert.half_open", PI_SEQUENCE, PI_WARN,
+            "Handshake never completed: the server's SYN-ACK was not acknowledged (half-open)",
+            EXPFILL } },
+        { &ei_aborted_by_client,
+          { "tcpconn.expert.aborted_by_client", PI_SEQUENCE, PI_WARN,
+            "Client aborted the connection attempt before the handshake completed", EXPFILL } },
+        { &ei_established_after_retry,
+          { "tcpconn.expert.established_after_retry", PI_SEQUENCE, PI_NOTE,
+            "Connected only after retrying the handshake", EXPFILL } },
+        { &ei_reset_by_server,
+          { "tcpconn.expert.reset_by_server", PI_SEQUENCE, PI_WARN,
+            "Server reset the connection right after accepting it, before any data", EXPFILL } },
+        { &ei_reset_by_client,
+          { "tcpconn.expert.reset_by_client", PI_SEQUENCE, PI_NOTE,
+            "Client reset the connection right after connecting, before any data", EXPFILL } },
+        { &ei_closed_by_server,
+          { "tcpconn.expert.closed_by_server", PI_SEQUENCE, PI_WARN,
+            "Server closed the connection right after accepting it, before any data", EXPFILL } },
+        { &ei_closed_by_client,
+          { "tcpconn.expert.closed_by_client", PI_SEQUENCE, PI_NOTE,
+            "Client closed the connection right after connecting, before any data", EXPFILL } },
+    };
+
+    proto_tcpconn = proto_register_protocol("TCP Connection Outcome", "TCPCONN", "tcpconn");
+    proto_register_field_array(proto_tcpconn, hf, array_length(hf));
+    proto_register_subtree_array(ett, array_length(ett));
+    expert_module_t *expert_tcpconn = expert_register_protocol(proto_tcpconn);
+    expert_register_field_array(expert_tcpconn, ei, array_length(ei));
+
+    module_t *prefs = prefs_register_protocol(proto_tcpconn, NULL);
+    prefs_register_bool_preference(
+        prefs, "note_retries", "Note connections that needed a retried handshake",
+        "Add a Note expert item when a connection succeeded only after SYN or SYN-ACK "
+        "retransmissions",
+        &pref_note_retries);
+
+    tcpconn_handle = register_dissector("tcpconn", dissect_tcpconn, proto_tcpconn);
+    register_init_routine(tcpconn_init);
+    register_cleanup_routine(tcpconn_cleanup);
+    register_postseq_cleanup_routine(tcpconn_capture_read);
+}
+
+static void proto_reg_handoff_tcpconn(void)
+{
+    tcpconn_wire_init();
+    register_postdissector(tcpconn_handle);
+}
+
+void plugin_register(void)
+{
+    static proto_plugin plugin;
+    plugin.register_protoinfo = proto_register_tcpconn;
+    plugin.register_handoff = proto_reg_handoff_tcpconn;
+    proto_register_plugin(&plugin);
+}
+
+#if TCPCONN_WS_AT_LEAST(4, 4)
+uint32_t plugin_describe(void)
+{
+    return WS_PLUGIN_DESC_DISSECTOR;
+}
+#endif

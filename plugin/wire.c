@@ -1,0 +1,302 @@
+/* wire.c - find the TCP segment (or the ICMP error quoting one) in a frame.
+ *
+ * Why this reads bytes instead of dissector fields: tcpconn must learn every
+ * segment on the first pass, and on tshark's first pass with -2 there is
+ * neither a protocol tree nor a tap queue to read TCP's fields from.
+ * Asking for the fields (set_postdissector_wanted_hfids) would force a full
+ * protocol tree on every run, including the ones that never show tcpconn.
+ *
+ * What every pass does leave behind is pinfo: the addresses of the innermost
+ * IP header and the ports of the innermost TCP header. So the IP header is
+ * found in the frame by those addresses, and the TCP header is read after
+ * it. In an ICMP error the addresses are the ICMP packet's own (dissectors
+ * restore them after an error quote) while the ports are the quoted
+ * segment's, so the same search finds the ICMP header, and the quote is read
+ * from inside it. The stream index comes from TCP's own conversation table.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "wire.h"
+
+#include <epan/address.h>
+#include <epan/conversation.h>
+#include <epan/dissectors/packet-tcp.h>
+#include <wsutil/pint.h>
+
+#define IP_PROTO_ICMP   1
+#define IP_PROTO_TCP    6
+#define IP_PROTO_ICMPV6 58
+
+#define IPV4_MIN_HEADER 20
+#define IPV6_HEADER     40
+#define TCP_MIN_HEADER  20
+/* Enough of a TCP header to read the flags. */
+#define TCP_FLAGS_END 14
+/* RFC 792: an ICMP error quotes at least the first 8 bytes of the datagram. */
+#define TCP_QUOTE_MIN 8
+#define ICMP_HEADER   8
+/* Bounds the walk over IPv6 extension headers in hostile input. */
+#define IPV6_MAX_EXTENSION_HEADERS 8
+
+static int proto_tcp = -1;
+
+void tcpconn_wire_init(void)
+{
+    proto_tcp = proto_get_id_by_filter_name("tcp");
+}
+
+/* Where the upper-layer header of an IP datagram starts, and where the
+ * datagram ends. */
+typedef struct {
+    uint8_t protocol;
+    unsigned offset;
+    unsigned end;
+    bool later_fragment; /* a fragment other than the first: no upper header here */
+} ip_payload;
+
+static unsigned datagram_end(unsigned start, unsigned length_field, unsigned reported)
+{
+    /* A zero length is what TSO leaves in captures; trust the frame then. */
+    if (length_field == 0)
+        return reported;
+    return start + length_field;
+}
+
+static bool ipv4_payload(const uint8_t *p, unsigned captured, unsigned reported, unsigned q,
+                         ip_payload *out)
+{
+    unsigned header_len = (p[q] & 0x0f) * 4u;
+    if (header_len < IPV4_MIN_HEADER || q + header_len > captured)
+        return false;
+    out->protocol = p[q + 9];
+    out->offset = q + header_len;
+    out->end = datagram_end(q, pntoh16(p + q + 2), reported);
+    out->later_fragment = (pntoh16(p + q + 6) & 0x1fff) != 0;
+    return true;
+}
+
+static bool ipv6_payload(const uint8_t *p, unsigned captured, unsigned reported, unsigned q,
+                         ip_payload *out)
+{
+    uint8_t next = p[q + 6];
+    unsigned o = q + IPV6_HEADER;
+
+    out->end = datagram_end(q + IPV6_HEADER, pntoh16(p + q + 4), reported);
+    out->later_fragment = false;
+    for (int i = 0; i < IPV6_MAX_EXTENSION_HEADERS; i++) {
+        unsigned ext_len;
+        switch (next) {
+        case 0:  /* hop-by-hop options */
+        case 43: /* routing */
+        case 60: /* destination options */
+            if (o + 2 > captured)
+                return false;
+            ext_len = (p[o + 1] + 1u) * 8u;
+            break;
+        case 44: /* fragment */
+            if (o + 8 > captured)
+                return false;
+            if ((pntoh16(p + o + 2) & 0xfff8) != 0)
+                out->later_fragment = true;
+            ext_len = 8;
+            break;
+        case 51: /* authentication header */
+            if (o + 2 > captured)
+                return false;
+            ext_len = (p[o + 1] + 2u) * 4u;
+            break;
+        default:
+            out->protocol = next;
+            out->offset = o;
+            return true;
+        }
+        next = p[o];
+        o += ext_len;
+    }
+    return false;
+}
+
+/* Finds the next IP header at or after *q whose source and destination are
+ * `src` and `dst`, and describes its payload. */
+static bool find_ip_header(const uint8_t *p, unsigned captured, unsigned reported, unsigned *q,
+                           const address *src, const address *dst, ip_payload *out)
+{
+    bool v6 = src->type == AT_IPv6;
+    unsigned header = v6 ? IPV6_HEADER : IPV4_MIN_HEADER;
+    unsigned src_at = v6 ? 8 : 12;
+    unsigned alen = (unsigned)src->len;
+
+    for (unsigned o = *q; o + header <= captured; o++) {
+        if ((p[o] >> 4) != (v6 ? 6 : 4))
+            continue;
+        if (memcmp(p + o + src_at, src->data, alen) != 0 ||
+            memcmp(p + o + src_at + alen, dst->data, alen) != 0)
+            continue;
+        bool ok = v6 ? ipv6_payload(p, captured, reported, o, out)
+                     : ipv4_payload(p, captured, reported, o, out);
+        if (ok) {
+            *q = o;
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool read_tcp_header(const uint8_t *p, unsigned captured, unsigned off, unsigned end,
+                            const packet_info *pinfo, tcpconn_segment *seg)
+{
+    if (off + TCP_FLAGS_END > captured)
+        return false;
+    if (pntoh16(p + off) != pinfo->srcport || pntoh16(p + off + 2) != pinfo->destport)
+        return false;
+    unsigned header_len = (p[off + 12] >> 4) * 4u;
+    if (header_len < TCP_MIN_HEADER)
+        return false;
+    seg->seq = pntoh32(p + off + 4);
+    seg->ack = pntoh32(p + off + 8);
+    seg->flags = pntoh16(p + off + 12) & 0x0fff;
+    seg->payload_len = end > off + header_len ? end - off - header_len : 0;
+    return true;
+}
+
+static bool icmp_error_type(uint8_t type, bool v6, bool *unreachable)
+{
+    if (v6) {
+        *unreachable = type == 1;
+        return type >= 1 && type <= 4; /* unreachable, too big, time exceeded, parameter */
+    }
+    *unreachable = type == 3;
+    /* unreachable, source quench, redirect, time exceeded, parameter problem */
+    return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
+}
+
+/* Reads an ICMP/ICMPv6 error at `icmp` whose quote must be the TCP segment
+ * the TCP dissector saw (its ports are in pinfo). */
+static bool read_icmp_quote(const uint8_t *p, unsigned captured, unsigned icmp, bool v6,
+                            const packet_info *pinfo, tcpconn_wire *out)
+{
+    bool unreachable;
+    if (icmp + ICMP_HEADER > captured || !icmp_error_type(p[icmp], v6, &unreachable))
+        return false;
+
+    unsigned q = icmp + ICMP_HEADER;
+    ip_payload quoted;
+    if (v6) {
+        if (q + IPV6_HEADER > captured || (p[q] >> 4) != 6 ||
+            !ipv6_payload(p, captured, captured, q, &quoted))
+            return false;
+        set_address(&out->src, AT_IPv6, 16, p + q + 8);
+        set_address(&out->dst, AT_IPv6, 16, p + q + 24);
+    } else {
+        if (q + IPV4_MIN_HEADER > captured || (p[q] >> 4) != 4 ||
+            !ipv4_payload(p, captured, captured, q, &quoted))
+            return false;
+        set_address(&out->src, AT_IPv4, 4, p + q + 12);
+        set_address(&out->dst, AT_IPv4, 4, p + q + 16);
+    }
+    if (quoted.protocol != IP_PROTO_TCP || quoted.later_fragment ||
+        quoted.offset + TCP_QUOTE_MIN > captured)
+        return false;
+
+    unsigned t = quoted.offset;
+    out->src_port = pntoh16(p + t);
+    out->dst_port = pntoh16(p + t + 2);
+    if (out->src_port != pinfo->srcport || out->dst_port != pinfo->destport)
+        return false;
+    out->icmp.quoted_seq = pntoh32(p + t + 4);
+    out->icmp.unreachable = unreachable;
+    out->icmp.type = p[icmp];
+    out->icmp.code = p[icmp + 1];
+    out->kind = TCPCONN_WIRE_ICMP;
+    return true;
+}
+
+/* The TCP header of a reassembled IP datagram is at the start of the
+ * reassembled data source, not in this frame. */
+static bool read_reassembled_tcp(const packet_info *pinfo, tvbuff_t *frame_tvb, tcpconn_wire *out)
+{
+    for (GSList *l = pinfo->data_src; l != NULL; l = l->next) {
+        tvbuff_t *tvb = get_data_source_tvb((struct data_source *)l->data);
+        if (tvb == frame_tvb)
+            continue;
+        unsigned captured = tvb_captured_length(tvb);
+        if (captured < TCP_FLAGS_END)
+            continue;
+        const uint8_t *p = tvb_get_ptr(tvb, 0, TCP_FLAGS_END);
+        if (read_tcp_header(p, TCP_FLAGS_END, 0, tvb_reported_length(tvb), pinfo, &out->segment))
+            return true;
+    }
+    return false;
+}
+
+static bool locate(packet_info *pinfo, tvbuff_t *tvb, tcpconn_wire *out)
+{
+    unsigned captured = tvb_captured_length(tvb);
+    if (captured == 0)
+        return false;
+    const uint8_t *p = tvb_get_ptr(tvb, 0, captured);
+    unsigned reported = tvb_reported_length(tvb);
+    bool v6 = pinfo->src.type == AT_IPv6;
+    ip_payload ip;
+
+    for (unsigned q = 0; find_ip_header(p, captured, reported, &q, &pinfo->src, &pinfo->dst, &ip);
+         q++) {
+        if (ip.protocol == IP_PROTO_TCP) {
+            bool found = ip.later_fragment ? read_reassembled_tcp(pinfo, tvb, out)
+                                           : read_tcp_header(p, captured, ip.offset, ip.end, pinfo,
+                                                             &out->segment);
+            if (found) {
+                copy_address_shallow(&out->src, &pinfo->src);
+                copy_address_shallow(&out->dst, &pinfo->dst);
+                out->src_port = (uint16_t)pinfo->srcport;
+                out->dst_port = (uint16_t)pinfo->destport;
+                out->kind = TCPCONN_WIRE_SEGMENT;
+                return true;
+            }
+        } else if (ip.protocol == (v6 ? IP_PROTO_ICMPV6 : IP_PROTO_ICMP) && !ip.later_fragment) {
+            if (read_icmp_quote(p, captured, ip.offset, v6, pinfo, out))
+                return true;
+        }
+    }
+    return false;
+}
+
+/* Both directions of a 4-tuple get the opposite value, whatever order the
+ * endpoints are written in. */
+static uint8_t orientation_of(const tcpconn_wire *w)
+{
+    int c = cmp_address(&w->src, &w->dst);
+    return c > 0 || (c == 0 && w->src_port > w->dst_port);
+}
+
+bool tcpconn_wire_read(packet_info *pinfo, tvbuff_t *frame_tvb, tcpconn_wire *out)
+{
+    if (pinfo->ptype != PT_TCP || pinfo->src.type != pinfo->dst.type ||
+        (pinfo->src.type != AT_IPv4 && pinfo->src.type != AT_IPv6))
+        return false;
+
+    memset(out, 0, sizeof *out);
+    if (!locate(pinfo, frame_tvb, out))
+        return false;
+
+    conversation_t *conv = find_conversation(pinfo->num, &out->src, &out->dst, CONVERSATION_TCP,
+                                             out->src_port, out->dst_port, 0);
+    struct tcp_analysis *tcpd =
+        conv ? (struct tcp_analysis *)conversation_get_proto_data(conv, proto_tcp) : NULL;
+    if (tcpd == NULL)
+        return false;
+    out->stream = tcpd->stream;
+
+    int64_t time_ns = (int64_t)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
+    uint8_t orientation = orientation_of(out);
+    if (out->kind == TCPCONN_WIRE_SEGMENT) {
+        out->segment.frame = pinfo->num;
+        out->segment.time_ns = time_ns;
+        out->segment.orientation = orientation;
+    } else {
+        out->icmp.frame = pinfo->num;
+        out->icmp.time_ns = time_ns;
+        out->icmp.orientation = orientation;
+    }
+    return true;
+}
