@@ -86,12 +86,16 @@ void tcpconn_attempt_start(tcpconn_attempt *a, const tcpconn_segment *s)
     tcpconn_attempt_segment(a, s);
 }
 
+/* TCP itself ended the connection: a RST, or FINs from both sides. */
+static bool connection_torn_down(const tcpconn_attempt *a)
+{
+    const uint16_t both_fins = TCPCONN_A_INITIATOR_FIN | TCPCONN_A_RESPONDER_FIN;
+    return (a->flags & TCPCONN_A_RST) || (a->flags & both_fins) == both_fins;
+}
+
 bool tcpconn_attempt_is_over(const tcpconn_attempt *a)
 {
-    if (a->flags & TCPCONN_A_RST)
-        return true;
-    if ((a->flags & (TCPCONN_A_INITIATOR_FIN | TCPCONN_A_RESPONDER_FIN)) ==
-        (TCPCONN_A_INITIATOR_FIN | TCPCONN_A_RESPONDER_FIN))
+    if (connection_torn_down(a))
         return true;
     return a->decision == TCPCONN_DECIDED_REFUSED || a->decision == TCPCONN_DECIDED_ICMP ||
            a->decision == TCPCONN_DECIDED_ABORTED;
@@ -103,8 +107,10 @@ bool tcpconn_attempt_is_superseded_by(const tcpconn_attempt *a, const tcpconn_se
         return false;
     bool known_isn = (a->flags & TCPCONN_A_ISN_KNOWN) != 0;
     if (tcpconn_attempt_from_initiator(a, s->orientation)) {
-        /* A retransmitted SYN keeps its ISN; a new connect() picks a new one. */
-        return !known_isn || s->seq != a->initiator_isn;
+        /* A retransmitted SYN keeps its ISN; a new connect() picks a new
+         * one. After a RST or a full close the old connection is gone, so
+         * even a SYN with the same ISN is a fresh try (some tools reuse it). */
+        return !known_isn || s->seq != a->initiator_isn || connection_torn_down(a);
     }
     /* A SYN the other way is a simultaneous open while the handshake is
      * under way, and a new connection in the reverse direction once the

@@ -520,8 +520,21 @@ static void test_superseded_by(void)
     /* ...and a new connection once the attempt is over. */
     send(&s, false, RST | ACK, 0, CLIENT_ISN + 1, 0, 1 * MS);
     g_assert_true(tcpconn_attempt_is_superseded_by(&s.a, &reverse));
-    /* The same ISN after the RST is a SYN that crossed it, not a new attempt. */
-    g_assert_false(tcpconn_attempt_is_superseded_by(&s.a, &retransmit));
+    /* After a RST even the same ISN starts over: the connection is gone. */
+    g_assert_true(tcpconn_attempt_is_superseded_by(&s.a, &retransmit));
+}
+
+static void test_syn_after_icmp_is_a_retransmission(void)
+{
+    script s;
+    script_init(&s);
+    client_syn(&s, 0);
+    tcpconn_icmp e = icmp_error(&s, 3, 0, CLIENT_ISN, true);
+    g_assert_true(tcpconn_attempt_icmp(&s.a, &e));
+    /* The client kept trying with the same ISN (a soft error): same attempt. */
+    client_syn(&s, 1000 * MS);
+    g_assert_cmpuint(s.a.syn_count, ==, 2);
+    assert_outcome(&s, TCPCONN_ICMP_UNREACHABLE, TCPCONN_ICMP_UNREACHABLE);
 }
 
 static void test_reason_names(void)
@@ -587,6 +600,7 @@ int main(int argc, char **argv)
     g_test_add_func("/attempt/wrong-ack", test_ack_of_wrong_synack_does_not_connect);
     g_test_add_func("/attempt/counts-saturate", test_counts_saturate);
     g_test_add_func("/attempt/superseded-by", test_superseded_by);
+    g_test_add_func("/attempt/icmp/then-retransmission", test_syn_after_icmp_is_a_retransmission);
     g_test_add_func("/attempt/reason-names", test_reason_names);
     return g_test_run();
 }

@@ -1,0 +1,157 @@
+#!/usr/bin/python3
+"""Checks tcpconn against every labelled connection attempt of a capture folder.
+
+Usage: test_captures.py FOLDER   (FOLDER holds the captures and labels.tsv)
+
+Labels name attempts by client and server endpoints, in the order they start,
+so regenerated captures (new ports, new timings) are compared by label, not
+by byte.
+"""
+import collections
+import os
+import sys
+import unittest
+
+from tshark_run import fields, read_labels
+
+FOLDER = None
+
+FIELDS = ["frame.number", "tcpconn.stream", "tcpconn.attempt", "tcpconn.client",
+          "tcpconn.server", "tcpconn.reason", "tcpconn.failed", "tcpconn.provisional",
+          "tcpconn.outcome_frame", "_ws.expert.message"]
+
+FAILED = {"refused", "no-answer", "icmp-unreachable", "half-open", "aborted-by-client"}
+
+# Decided by one packet, so a single pass already knows them at that packet.
+DECIDED_BY_ONE_PACKET = {"refused", "icmp-unreachable", "aborted-by-client",
+                         "reset-after-established", "closed-before-data"}
+
+# The expert info each outcome puts on its deciding frame.
+EXPERT = {
+    "refused": "Connection refused",
+    "no-answer": "Connection attempt got no answer",
+    "icmp-unreachable": "rejected by an ICMP destination unreachable",
+    "half-open": "Handshake never completed",
+    "aborted-by-client": "Client aborted the connection attempt",
+    "established-after-retry": "Connected only after retrying the handshake",
+    "reset-after-established": "reset the connection right after",
+    "closed-before-data": "closed the connection right after",
+}
+
+
+def present(value):
+    """A boolean field in -T fields output: "1" (or "True") when present."""
+    return value in ("1", "True")
+
+
+def attempts_of(rows):
+    """Packets grouped by (tcpconn.stream, tcpconn.attempt), in order of
+    their first packet."""
+    grouped = collections.OrderedDict()
+    for row in rows:
+        if not row["tcpconn.stream"]:
+            continue
+        key = (row["tcpconn.stream"], row["tcpconn.attempt"])
+        grouped.setdefault(key, []).append(row)
+    return grouped
+
+
+class LabelledCaptures(unittest.TestCase):
+    two_pass = {}
+    one_pass = {}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.labels = collections.OrderedDict()
+        for label in read_labels(os.path.join(FOLDER, "labels.tsv")):
+            cls.labels.setdefault(label["file"], []).append(label)
+        for name in cls.labels:
+            path = os.path.join(FOLDER, name)
+            cls.two_pass[name] = fields(path, FIELDS, two_pass=True)
+            cls.one_pass[name] = fields(path, FIELDS, two_pass=False)
+
+    def test_every_capture_is_labelled(self):
+        on_disk = {f for f in os.listdir(FOLDER) if f.endswith((".pcap", ".pcapng"))}
+        self.assertEqual(on_disk, set(self.labels), "captures without labels or labels without capture")
+
+    def test_two_pass_reason_of_every_attempt(self):
+        """Each labelled attempt, in order per client/server pair, has its reason."""
+        for name, labels in self.labels.items():
+            with self.subTest(capture=name):
+                seen = collections.defaultdict(list)
+                for packets in attempts_of(self.two_pass[name]).values():
+                    first = packets[0]
+                    seen[(first["tcpconn.client"], first["tcpconn.server"])].append(
+                        first["tcpconn.reason"])
+                expected = collections.defaultdict(list)
+                for label in labels:
+                    expected[(label["client"], label["server"])].append(label["reason"])
+                self.assertEqual(dict(seen), dict(expected))
+
+    def test_two_pass_fields_agree_on_every_packet(self):
+        """After a full pass every packet carries the final outcome, and
+        tcpconn.failed is present exactly on the packets of failed attempts."""
+        for name in self.labels:
+            for key, packets in attempts_of(self.two_pass[name]).items():
+                with self.subTest(capture=name, stream=key):
+                    reasons = {p["tcpconn.reason"] for p in packets}
+                    self.assertEqual(len(reasons), 1, f"mixed reasons {reasons}")
+                    reason = reasons.pop()
+                    self.assertNotEqual(reason, "in-progress")
+                    for p in packets:
+                        self.assertEqual(present(p["tcpconn.failed"]), reason in FAILED,
+                                         f"frame {p['frame.number']}")
+                        self.assertEqual(p["tcpconn.provisional"], "", f"frame {p['frame.number']}")
+                    outcome_frames = {p["tcpconn.outcome_frame"] for p in packets}
+                    self.assertEqual(len(outcome_frames), 1)
+
+    def test_expert_info_on_deciding_frame(self):
+        for name in self.labels:
+            rows = self.two_pass[name]
+            by_frame = {r["frame.number"]: r for r in rows}
+            for key, packets in attempts_of(rows).items():
+                reason = packets[0]["tcpconn.reason"]
+                if reason not in EXPERT:
+                    continue
+                with self.subTest(capture=name, stream=key, reason=reason):
+                    deciding = by_frame[packets[0]["tcpconn.outcome_frame"]]
+                    self.assertIn(EXPERT[reason], deciding["_ws.expert.message"])
+                    # ...and only there.
+                    for p in packets:
+                        if p is not deciding:
+                            self.assertNotIn(EXPERT[reason], p["_ws.expert.message"],
+                                             f"frame {p['frame.number']}")
+
+    def test_one_pass_never_claims_a_wrong_outcome(self):
+        """In one pass a packet shows what is known so far: whatever it shows
+        without tcpconn.provisional must already be the final outcome."""
+        for name in self.labels:
+            final = {}
+            for key, packets in attempts_of(self.two_pass[name]).items():
+                final[key] = packets[0]["tcpconn.reason"]
+            for key, packets in attempts_of(self.one_pass[name]).items():
+                with self.subTest(capture=name, stream=key):
+                    for p in packets:
+                        if p["tcpconn.reason"] == "in-progress":
+                            self.assertTrue(present(p["tcpconn.provisional"]))
+                        if p["tcpconn.provisional"] == "":
+                            self.assertEqual(p["tcpconn.reason"], final[key],
+                                             f"frame {p['frame.number']}")
+
+    def test_one_pass_deciding_packet_carries_the_outcome(self):
+        for name in self.labels:
+            one = {r["frame.number"]: r for r in self.one_pass[name]}
+            for key, packets in attempts_of(self.two_pass[name]).items():
+                reason = packets[0]["tcpconn.reason"]
+                if reason not in DECIDED_BY_ONE_PACKET:
+                    continue
+                with self.subTest(capture=name, stream=key, reason=reason):
+                    deciding = one[packets[0]["tcpconn.outcome_frame"]]
+                    self.assertEqual(deciding["tcpconn.reason"], reason)
+                    self.assertEqual(deciding["tcpconn.provisional"], "")
+                    self.assertIn(EXPERT[reason], deciding["_ws.expert.message"])
+
+
+if __name__ == "__main__":
+    FOLDER = sys.argv.pop(1)
+    unittest.main(verbosity=2)

@@ -1,0 +1,92 @@
+"""Runs the real tshark with the freshly built tcpconn plugin.
+
+Wireshark ignores personal plugins when it runs as root, so as root tshark
+is run as `nobody` with a temporary HOME that holds the plugin in its
+personal plugin folder; as any other user, just with that HOME.
+
+The build passes TCPCONN_PLUGIN (the built .so) and TCPCONN_PLUGIN_SUBDIR
+(Wireshark's plugin folder name for its version, e.g. 4.0).
+"""
+import csv
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_home = None
+
+
+def _runs_as_root():
+    return os.geteuid() == 0
+
+
+def plugin_home():
+    """A HOME whose personal plugin folder holds the built plugin."""
+    global _home
+    if _home is None:
+        plugin = os.environ["TCPCONN_PLUGIN"]
+        subdir = os.environ.get("TCPCONN_PLUGIN_SUBDIR", "4.0")
+        _home = tempfile.mkdtemp(prefix="tcpconn-home-")
+        dest = os.path.join(_home, ".local", "lib", "wireshark", "plugins", subdir, "epan")
+        os.makedirs(dest)
+        shutil.copy(plugin, dest)
+        os.chmod(_home, 0o755)
+        if _runs_as_root():
+            nobody = pwd.getpwnam("nobody")
+            for root, dirs, files in os.walk(_home):
+                for name in dirs + files:
+                    os.chown(os.path.join(root, name), nobody.pw_uid, nobody.pw_gid)
+            os.chown(_home, nobody.pw_uid, nobody.pw_gid)
+    return _home
+
+
+def command(program, args, env=None):
+    """The argv that runs `program` as the unprivileged test user."""
+    extra = [f"{k}={v}" for k, v in (env or {}).items()]
+    if _runs_as_root():
+        return ["runuser", "-u", "nobody", "--", "env", f"HOME={plugin_home()}", "LC_ALL=C.UTF-8",
+                *extra, program, *args]
+    return ["env", f"HOME={plugin_home()}", "LC_ALL=C.UTF-8", *extra, program, *args]
+
+
+def tshark(*args, check=True, env=None, timeout=600):
+    """Runs tshark and returns its standard output."""
+    p = subprocess.run(command("tshark", list(args), env), capture_output=True, text=True,
+                       timeout=timeout)
+    if check and p.returncode != 0:
+        raise AssertionError(f"tshark {' '.join(args)} failed ({p.returncode}):\n{p.stderr}")
+    return p.stdout
+
+
+def fields(capture, names, two_pass=True, display_filter=None, extra=()):
+    """tshark -T fields as a list of dicts, one per packet (all occurrences
+    of a field joined with '|')."""
+    args = ["-r", capture, "-T", "fields", "-E", "header=y", "-E", "separator=\t",
+            "-E", "occurrence=a", "-E", "aggregator=|", *extra]
+    if two_pass:
+        args.append("-2")
+    if display_filter:
+        args += ["-Y", display_filter]
+    for name in names:
+        args += ["-e", name]
+    out = tshark(*args)
+    rows = list(csv.reader(out.splitlines(), delimiter="\t", quoting=csv.QUOTE_NONE))
+    if not rows:
+        return []
+    header = rows[0]
+    return [dict(zip(header, row + [""] * (len(header) - len(row)))) for row in rows[1:]]
+
+
+def read_labels(path):
+    """labels.tsv: file, client, server, reason, note (one row per attempt)."""
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def readable_copy_dir():
+    """A scratch folder the unprivileged tshark can read and write."""
+    d = tempfile.mkdtemp(prefix="tcpconn-test-")
+    os.chmod(d, 0o777)
+    return d
