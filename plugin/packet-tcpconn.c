@@ -17,6 +17,7 @@
 #include <epan/expert.h>
 #include <epan/packet.h>
 #include <epan/prefs.h>
+#include <epan/tap.h>
 #include <epan/to_str.h>
 
 #include "attempt.h"
@@ -72,6 +73,7 @@ static expert_field ei_closed_by_server = EI_INIT;
 static expert_field ei_closed_by_client = EI_INIT;
 
 static dissector_handle_t tcpconn_handle;
+static int expert_tap = -1;
 
 /* Preferences. */
 static tcpconn_pref_bool pref_note_retries = TRUE;
@@ -126,6 +128,8 @@ static void tcpconn_init(void)
     static const tcpconn_allocator file_scope = { file_scope_realloc, file_scope_free, NULL };
     attempts = tcpconn_streams_new(&file_scope);
     capture_complete = false;
+    /* The expert tap is registered after the handoffs, so look it up here. */
+    expert_tap = find_tap_id("expert");
 }
 
 static void tcpconn_cleanup(void)
@@ -142,12 +146,12 @@ static void tcpconn_capture_read(void)
     capture_complete = true;
 }
 
-/* "0.41 ms", "35 µs", "3.02 s". */
+/* "35 µs", "0.41 ms", "3.02 s". */
 static const char *format_duration(wmem_allocator_t *pool, int64_t ns)
 {
     double abs_ns = ns < 0 ? -(double)ns : (double)ns;
     const char *sign = ns < 0 ? "-" : "";
-    if (abs_ns < 1e6)
+    if (abs_ns < 1e5)
         return wmem_strdup_printf(pool, "%s%.0f \xc2\xb5s", sign, abs_ns / 1e3);
     if (abs_ns < 1e9)
         return wmem_strdup_printf(pool, "%s%.2f ms", sign, abs_ns / 1e6);
@@ -268,10 +272,19 @@ static void set_summary(proto_item *ti, wmem_allocator_t *pool, const tcpconn_at
     }
 }
 
-static void add_expert(packet_info *pinfo, proto_item *ti, const tcpconn_attempt *a,
-                       tcpconn_reason reason)
+/* Expert info goes on the deciding frame only, once the outcome is known
+ * there (a retried handshake is worth a note even while still provisional).
+ * `ti` may be NULL: without a tree the expert tap still gets the item. */
+static void add_expert(packet_info *pinfo, proto_item *ti, const tcpconn_attempt *a)
 {
     bool by_server = (a->flags & TCPCONN_A_BY_RESPONDER) != 0;
+    tcpconn_reason reason = tcpconn_attempt_reason(a, capture_complete);
+
+    if (pinfo->num != a->outcome_frame)
+        return;
+    if (tcpconn_attempt_is_provisional(a, capture_complete) &&
+        reason != TCPCONN_ESTABLISHED_AFTER_RETRY)
+        return;
 
     switch (reason) {
     case TCPCONN_REFUSED:
@@ -382,19 +395,17 @@ static void add_outcome_tree(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo
     it = proto_tree_add_uint(st, hf_outcome_frame, tvb, 0, 0, a->outcome_frame);
     proto_item_set_generated(it);
 
-    if (pinfo->num == a->outcome_frame && !provisional)
-        add_expert(pinfo, ti, a, reason);
-    else if (pinfo->num == a->outcome_frame && reason == TCPCONN_ESTABLISHED_AFTER_RETRY)
-        add_expert(pinfo, ti, a, reason);
+    add_expert(pinfo, ti, a);
 }
 
 static int dissect_tcpconn(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
     bool first_pass = !PINFO_FD_VISITED(pinfo);
+    bool expert_wanted = have_tap_listener(expert_tap);
     tcpconn_wire w;
 
-    /* After the first pass, only a protocol tree can show anything. */
-    if ((!first_pass && tree == NULL) || attempts == NULL)
+    /* After the first pass only a tree or the expert tap can show anything. */
+    if ((!first_pass && tree == NULL && !expert_wanted) || attempts == NULL)
         return 0;
     if (!tcpconn_wire_read(pinfo, tvb, &w))
         return 0;
@@ -414,9 +425,13 @@ static int dissect_tcpconn(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, 
         }
         a = tcpconn_streams_attempt_for_icmp(attempts, w.stream, &w.icmp, &number);
     }
-    if (a == NULL || tree == NULL)
+    if (a == NULL)
         return 0;
-
+    if (tree == NULL) {
+        if (expert_wanted)
+            add_expert(pinfo, NULL, a);
+        return 0;
+    }
     add_outcome_tree(tree, tvb, pinfo, &w, a, number);
     return tvb_captured_length(tvb);
 }

@@ -54,7 +54,7 @@ def command(program, args, env=None):
 def tshark(*args, check=True, env=None, timeout=600):
     """Runs tshark and returns its standard output."""
     p = subprocess.run(command("tshark", list(args), env), capture_output=True, text=True,
-                       timeout=timeout)
+                       errors="replace", timeout=timeout)
     if check and p.returncode != 0:
         raise AssertionError(f"tshark {' '.join(args)} failed ({p.returncode}):\n{p.stderr}")
     return p.stdout
