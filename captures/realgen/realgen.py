@@ -1,0 +1,841 @@
+#!/usr/bin/python3
+"""Orchestrator behind captures/make-real.sh.
+
+Builds network namespaces (client, server, optional router) joined by veth
+pairs, runs real kernel TCP clients/servers (peer.py), captures on the client
+side with tcpdump, sanity-checks each capture with tshark and labels every
+connection attempt (classify.py).  Only Debian packages are needed:
+iproute2, nftables, tcpdump, tshark, python3-scapy.
+"""
+import argparse
+import concurrent.futures
+import json
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PY = "/usr/bin/python3"
+PEER = os.path.join(HERE, "peer.py")
+sys.path.insert(0, HERE)
+import classify  # noqa: E402
+
+PORT = 80
+ADDR = {
+    4: dict(c="192.0.2.10", s="192.0.2.20",                       # direct link
+            rc="192.0.2.1", rs="198.51.100.1", sr="198.51.100.20",  # routed: router and server
+            neigh="198.51.100.99", nonet="203.0.113.20", plen=24),
+    6: dict(c="2001:db8:1::10", s="2001:db8:1::20",
+            rc="2001:db8:1::1", rs="2001:db8:2::1", sr="2001:db8:2::20",
+            neigh="2001:db8:2::99", nonet="2001:db8:3::20", plen=64),
+}
+# Only the scenario's packets: TCP and ICMP/ICMPv6 destination-unreachable (no ARP/ND/MLD).
+CAPTURE_FILTER = "tcp or (icmp and icmp[0] == 3) or (icmp6 and ip6[40] == 1)"
+
+
+class ScenarioError(Exception):
+    pass
+
+
+LIVE_LABS = set()            # labs whose namespaces exist right now (for the signal handler)
+LIVE_LOCK = threading.Lock()
+STATE = dict(stopping=False, work=None)
+
+
+def on_signal(signum, _frame):
+    """SIGINT/SIGTERM (Ctrl-C, or `timeout` expiring): tear down every live lab at once and exit."""
+    STATE["stopping"] = True
+    sys.stderr.write("realgen: signal %d, cleaning up namespaces\n" % signum)
+    with LIVE_LOCK:
+        labs = list(LIVE_LABS)
+    for lab in labs:
+        try:
+            lab.close()
+        except Exception:   # noqa: BLE001
+            pass
+    if STATE["work"]:
+        shutil.rmtree(STATE["work"], ignore_errors=True)
+    os._exit(128 + signum)
+
+
+def run(cmd, check=True, timeout=20, **kw):
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=timeout, **kw)
+    if check and p.returncode != 0:
+        raise ScenarioError("command failed (%d): %s\n%s" % (p.returncode, " ".join(cmd), p.stderr.strip()))
+    return p
+
+
+class Proc:
+    """A process started inside a namespace, with its JSON stdout lines collected in a queue."""
+
+    def __init__(self, ns, args, name):
+        self.name = name
+        self.p = subprocess.Popen(["ip", "netns", "exec", ns] + args, stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                  start_new_session=True)
+        self.events = []
+        self.q = queue.Queue()
+        self.err = []
+        self.threads = [threading.Thread(target=self._read, daemon=True),
+                        threading.Thread(target=self._read_err, daemon=True)]
+        for t in self.threads:
+            t.start()
+
+    def _read(self):
+        for line in self.p.stdout:
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                ev = json.loads(line)
+            except ValueError:
+                ev = dict(event="text", text=line)
+            self.events.append(ev)
+            self.q.put(ev)
+        self.q.put(None)
+
+    def _read_err(self):
+        for line in self.p.stderr:
+            self.err.append(line.rstrip())
+
+    def wait_event(self, name, timeout=10):
+        deadline = time.time() + timeout
+        while True:
+            left = deadline - time.time()
+            if left <= 0:
+                raise ScenarioError("%s: no '%s' event within %ss (stderr: %s)" % (
+                    self.name, name, timeout, " | ".join(self.err[-5:])))
+            try:
+                ev = self.q.get(timeout=left)
+            except queue.Empty:
+                continue
+            if ev is None:
+                raise ScenarioError("%s exited before '%s' (stderr: %s)" % (self.name, name, " | ".join(self.err[-5:])))
+            if ev.get("event") == name:
+                return ev
+
+    def send(self, line):
+        try:
+            self.p.stdin.write(line + "\n")
+            self.p.stdin.flush()
+        except OSError:
+            pass
+
+    def wait(self, timeout=10):
+        try:
+            self.p.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise ScenarioError("%s did not finish within %ss" % (self.name, timeout))
+        for t in self.threads:       # make sure all of its output has been collected
+            t.join(timeout=5)
+
+    def kill(self):
+        if self.p.poll() is None:
+            try:
+                os.killpg(self.p.pid, signal.SIGKILL)   # its own session: only what we started
+            except OSError:
+                pass
+            try:
+                self.p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+
+
+class Lab:
+    """Namespaces for one scenario: c (client), s (server) and optionally r (router)."""
+
+    def __init__(self, prefix, scen, fam, routed):
+        self.fam, self.routed = fam, routed
+        self.a = ADDR[fam]
+        self.ns = {k: "%s-%s-%s" % (prefix, scen, k) for k in (("c", "r", "s") if routed else ("c", "s"))}
+        self.procs = []
+        self.capture_proc = None
+        self.capture_file = None
+        with LIVE_LOCK:
+            LIVE_LABS.add(self)
+        try:
+            self._setup()
+        except Exception:
+            self.close()
+            raise
+
+    # -- helpers
+    def ip(self, role, *args):
+        return run(["ip", "-n", self.ns[role]] + list(args))
+
+    def sysctl(self, role, *settings):
+        return run(["ip", "netns", "exec", self.ns[role], "sysctl", "-q", "-w"] + list(settings))
+
+    def nft(self, role, ruleset):
+        # one-line rulesets: nft wants a newline between a chain's closing brace and the table's
+        ruleset = ruleset.replace("; } }", ";\n }\n}\n")
+        return run(["ip", "netns", "exec", self.ns[role], "nft", "-f", "-"], input=ruleset)
+
+    def spawn(self, role, args, name=None):
+        p = Proc(self.ns[role], args, name or "%s:%s" % (role, args[0] if args else "?"))
+        self.procs.append(p)
+        return p
+
+    def peer(self, role, *args):
+        return self.spawn(role, [PY, PEER] + [str(x) for x in args], name="%s:%s" % (role, args[0]))
+
+    @property
+    def client(self):
+        return self.a["c"]
+
+    @property
+    def server(self):
+        return self.a["sr"] if self.routed else self.a["s"]
+
+    # -- topology
+    def _setup(self):
+        for role, ns in self.ns.items():
+            run(["ip", "netns", "add", ns])
+            self.ip(role, "link", "set", "lo", "up")
+            self.sysctl(role, "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0",
+                        "net.ipv6.conf.all.router_solicitations=0", "net.ipv6.conf.default.router_solicitations=0",
+                        "net.ipv4.icmp_ratelimit=0", "net.ipv6.icmp.ratelimit=0",
+                        "net.ipv4.tcp_syn_retries=2", "net.ipv4.tcp_synack_retries=2")
+        a4, a6 = ADDR[4], ADDR[6]
+        if not self.routed:
+            run(["ip", "netns", "exec", self.ns["c"], "ip", "link", "add", "c0", "type", "veth",
+                 "peer", "name", "s0", "netns", self.ns["s"]])
+            for role, dev, key in (("c", "c0", "c"), ("s", "s0", "s")):
+                self.ip(role, "addr", "add", "%s/24" % a4[key], "dev", dev)
+                self.ip(role, "addr", "add", "%s/64" % a6[key], "dev", dev, "nodad")
+                self.ip(role, "link", "set", dev, "up")
+        else:
+            run(["ip", "netns", "exec", self.ns["c"], "ip", "link", "add", "c0", "type", "veth",
+                 "peer", "name", "r0", "netns", self.ns["r"]])
+            run(["ip", "netns", "exec", self.ns["r"], "ip", "link", "add", "r1", "type", "veth",
+                 "peer", "name", "s0", "netns", self.ns["s"]])
+            for role, dev, key in (("c", "c0", "c"), ("r", "r0", "rc"), ("r", "r1", "rs"), ("s", "s0", "sr")):
+                self.ip(role, "addr", "add", "%s/24" % a4[key], "dev", dev)
+                self.ip(role, "addr", "add", "%s/64" % a6[key], "dev", dev, "nodad")
+                self.ip(role, "link", "set", dev, "up")
+            self.ip("c", "route", "add", "default", "via", a4["rc"])
+            self.ip("c", "-6", "route", "add", "default", "via", a6["rc"])
+            self.ip("s", "route", "add", "default", "via", a4["rs"])
+            self.ip("s", "-6", "route", "add", "default", "via", a6["rs"])
+            self.sysctl("r", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1")
+            # (the router deliberately has no default route: 203.0.113.0/24 and 2001:db8:3::/64 are unroutable)
+        self.wait_links()
+        self.static_neighbours()
+
+    def mac(self, role, dev):
+        out = self.ip(role, "-o", "link", "show", "dev", dev).stdout
+        return out.split("link/ether", 1)[1].split()[0]
+
+    def static_neighbours(self):
+        """Permanent ARP/ND entries between the real hosts, so no ARP/ND traffic interleaves with the
+        scenario (the neighbour-failure scenario targets an address that deliberately has no entry)."""
+        a4, a6 = ADDR[4], ADDR[6]
+        if not self.routed:
+            links = [("c", "c0", "s", "s0", "c", "s")]
+        else:
+            links = [("c", "c0", "r", "r0", "c", "rc"), ("r", "r1", "s", "s0", "rs", "sr")]
+        for ra, da, rb, db, ka, kb in links:
+            for (me, dev, peer, pdev, pkey) in ((ra, da, rb, db, kb), (rb, db, ra, da, ka)):
+                mac = self.mac(peer, pdev)
+                for addr in (a4[pkey], a6[pkey]):
+                    self.ip(me, "neigh", "replace", addr, "lladdr", mac, "dev", dev, "nud", "permanent")
+
+    def wait_links(self, timeout=5):
+        """Wait until every veth is operationally UP with its real qdisc attached (linkwatch can lag by
+        up to a second; until then the device transmits through noop and silently drops, e.g. the first
+        ARP reply / Neighbor Advertisement)."""
+        devs = [("c", "c0"), ("s", "s0")] + ([("r", "r0"), ("r", "r1")] if self.routed else [])
+        deadline = time.time() + timeout
+        while devs and time.time() < deadline:
+            role, dev = devs[0]
+            out = self.ip(role, "-o", "link", "show", "dev", dev).stdout
+            if "state UP" in out and "qdisc noop" not in out:
+                devs.pop(0)
+            else:
+                time.sleep(0.02)
+        if devs:
+            raise ScenarioError("links not up: %s" % devs)
+
+    def shape(self, role, dev, rate="8kbit"):
+        """Pace TCP leaving `dev`: htb class 1:1 with a tiny bucket, selected by nft 'meta priority set 1:1',
+        so back-to-back TCP segments leave ~70ms apart; everything else uses the unshaped class 1:2.
+        (sch_netem is not available on this kernel; htb is.)"""
+        ns = self.ns[role]
+        tc = ["ip", "netns", "exec", ns, "tc"]
+        run(tc + ["qdisc", "add", "dev", dev, "root", "handle", "1:", "htb", "default", "2"])
+        run(tc + ["class", "add", "dev", dev, "parent", "1:", "classid", "1:1", "htb",
+                  "rate", rate, "burst", "1", "cburst", "1"])
+        run(tc + ["class", "add", "dev", dev, "parent", "1:", "classid", "1:2", "htb", "rate", "1gbit"])
+        self.nft(role, "table inet shape { chain out { type filter hook output priority 0; "
+                 "oifname \"%s\" meta l4proto tcp meta priority set \"1:1\"; } }" % dev)
+
+    # -- capture
+    def start_capture(self, path):
+        self.capture_file = path
+        self.capture_proc = subprocess.Popen(
+            ["ip", "netns", "exec", self.ns["c"], "tcpdump", "-Z", "root", "-i", "c0", "-n", "-U", "--immediate-mode",
+             "-w", path, CAPTURE_FILTER],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        deadline = time.time() + 10
+        line = ""
+        while time.time() < deadline:
+            line = self.capture_proc.stderr.readline()
+            if "listening on" in line:
+                threading.Thread(target=self.capture_proc.stderr.read, daemon=True).start()
+                return
+            if not line and self.capture_proc.poll() is not None:
+                break
+        raise ScenarioError("tcpdump did not start: %s" % line.strip())
+
+    def stop_capture(self, settle=0.3):
+        if self.capture_proc is None:
+            return
+        time.sleep(settle)
+        if self.capture_proc.poll() is None:
+            self.capture_proc.send_signal(signal.SIGINT)
+            try:
+                self.capture_proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.capture_proc.pid, signal.SIGKILL)
+                self.capture_proc.wait(timeout=5)
+        self.capture_proc = None
+
+    def close(self):
+        try:
+            self.stop_capture(settle=0)
+        except Exception:
+            pass
+        for p in self.procs:
+            p.kill()
+        for ns in self.ns.values():
+            subprocess.run(["ip", "netns", "del", ns], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with LIVE_LOCK:
+            LIVE_LABS.discard(self)
+
+
+# ============================================================================ checks
+
+def tshark_counts(path):
+    """Plain tshark view of the capture: counts of SYN, SYN-ACK, RST, FIN, data segments, ICMP errors."""
+    p = run(["tshark", "-n", "-r", path, "-T", "fields", "-E", "separator=\t", "-E", "occurrence=f",
+             "-e", "frame.number", "-e", "tcp.flags", "-e", "tcp.len", "-e", "icmp.type", "-e", "icmpv6.type"],
+            timeout=60)
+    c = dict(packets=0, syn=0, synack=0, rst=0, fin=0, data=0, icmp=0)
+    for line in p.stdout.splitlines():
+        f = line.split("\t")
+        f += [""] * (5 - len(f))
+        c["packets"] += 1
+        if f[3] == "3" or f[4] == "1":
+            c["icmp"] += 1
+            continue
+        if not f[1]:
+            continue
+        fl = int(f[1], 16)
+        if fl & 0x12 == 0x02:
+            c["syn"] += 1
+        if fl & 0x12 == 0x12:
+            c["synack"] += 1
+        if fl & 0x04:
+            c["rst"] += 1
+        if fl & 0x01:
+            c["fin"] += 1
+        if f[2] and int(f[2]) > 0:
+            c["data"] += 1
+    c["endpoints"] = tshark_endpoints(path)
+    # and the summary view must dissect without errors
+    v = run(["tshark", "-n", "-r", path], timeout=60)
+    if v.stderr.strip() and "Running as user" not in v.stderr:
+        raise ScenarioError("tshark complained: %s" % v.stderr.strip())
+    return c, v.stdout
+
+
+def tshark_endpoints(path):
+    """(client, server) endpoint pairs of the TCP segments (not the ones quoted inside ICMP), as tshark sees them."""
+    p = run(["tshark", "-n", "-r", path, "-Y", "tcp && !icmp && !icmpv6", "-T", "fields", "-E", "separator=\t",
+             "-e", "ip.src", "-e", "ipv6.src", "-e", "tcp.srcport", "-e", "ip.dst", "-e", "ipv6.dst", "-e", "tcp.dstport"],
+            timeout=60)
+    pairs = set()
+    for line in p.stdout.splitlines():
+        f = (line.split("\t") + [""] * 6)[:6]
+        src, dst = f[0] or "[%s]" % f[1], f[3] or "[%s]" % f[4]
+        pairs.add(("%s:%s" % (src, f[2]), "%s:%s" % (dst, f[5])))
+    return pairs
+
+
+def check_counts(counts, want):
+    errs = []
+    for k, v in want.items():
+        have = counts.get(k, 0)
+        if isinstance(v, tuple):
+            lo, hi = v
+            if have < lo or (hi is not None and have > hi):
+                errs.append("%s=%d (want %s..%s)" % (k, have, lo, "" if hi is None else hi))
+        elif have != v:
+            errs.append("%s=%d (want %d)" % (k, have, v))
+    return errs
+
+
+# ============================================================================ scenarios
+#
+# Each scenario: a function fn(lab, capture_path) -> optional extra note text, plus
+#   expect  -- exact list of reasons (attempts ordered by first packet), or None
+#   check   -- fn(infos) -> error text ("" if fine), for multi-attempt scenarios
+#   counts  -- plain tshark counts the capture must show: value n, (lo, hi) or {4: .., 6: ..}
+#   note    -- note column text; `notes` maps a reason to a per-attempt note (multi-attempt scenarios)
+
+SCENARIOS = []
+
+
+def scenario(name, fams=(4, 6), routed=False, expect=None, counts=None, note="", notes=None, tries=2, check=None):
+    def deco(fn):
+        for fam in fams:
+            SCENARIOS.append(dict(name=name if fam is None else "%s-v%d" % (name, fam), fam=fam or 4,
+                                  routed=routed, fn=fn, expect=expect, counts=counts or {}, note=note,
+                                  notes=notes or {}, tries=tries, check=check))
+        return fn
+    return deco
+
+
+def server_http(lab, **kw):
+    args = ["server", "--addr", lab.server, "--port", PORT]
+    for k, v in kw.items():
+        args += ["--" + k.replace("_", "-")] + ([] if v is True else [v])
+    p = lab.peer("s", *args)
+    p.wait_event("ready")
+    return p
+
+
+def client_result(p, tag=None):
+    for ev in p.events:
+        if ev.get("event") == "connect" and (tag is None or ev.get("tag") == tag):
+            return ev
+    return {}
+
+
+def client(lab, *args, want=None, dst=None, wait=10):
+    c = lab.peer("c", "client", "--dst", dst or lab.server, "--port", PORT, *args)
+    c.wait(wait)
+    got = client_result(c).get("result")
+    if want is not None and got not in (want if isinstance(want, tuple) else (want,)):
+        raise ScenarioError("client connect() -> %s (want %s); events %s; rc %s; stderr %s" % (
+            got, want, c.events, c.p.returncode, " | ".join(c.err[-5:])))
+    return got
+
+
+V6_LOCK_NOTE = ("1st ICMPv6 arrived while connect() still held the socket lock (LockDroppedIcmps): IPv6 keeps "
+                "it as a soft error, SYN retransmitted at 1s, 2nd ICMPv6 aborts")
+
+
+@scenario("success", expect=["established"], counts=dict(syn=1, synack=1, rst=0, icmp=0, data=(2, None)),
+          note="connect() ok, HTTP/1.0 GET and 200 OK, server closes (FIN) after the response")
+def sc_success(lab, cap):
+    server_http(lab)
+    lab.start_capture(cap)
+    client(lab, "--mode", "http", want="ok")
+
+
+@scenario("refused", expect=["refused"], counts=dict(syn=1, synack=0, rst=1, icmp=0),
+          note="no listener on the port: the server kernel answers the SYN with RST,ACK")
+def sc_refused(lab, cap):
+    lab.start_capture(cap)
+    return "connect() -> " + client(lab, want="ECONNREFUSED")
+
+
+@scenario("no-answer", expect=["no-answer"], counts=dict(syn=2, synack=0, rst=0, icmp=0),
+          note="server nft drops every SYN; client kernel retransmits it at 1s; app gives up at 1.5s")
+def sc_no_answer(lab, cap):
+    lab.nft("s", "table inet f { chain input { type filter hook input priority 0; tcp dport %d drop; } }" % PORT)
+    server_http(lab)
+    lab.start_capture(cap)
+    return "connect() -> " + client(lab, "--timeout", "1.5", want="timeout")
+
+
+ICMP_KINDS = {
+    # kind: (nft IPv4 reject type, nft IPv6 reject type, errno seen by connect())
+    "port": ("port-unreachable", "port-unreachable", "ECONNREFUSED"),
+    "host": ("host-unreachable", "addr-unreachable", "EHOSTUNREACH"),
+    "net": ("net-unreachable", "no-route", "ENETUNREACH"),
+    "admin": ("admin-prohibited", "admin-prohibited", ("EHOSTUNREACH", "EACCES")),
+    "neigh": (None, None, "EHOSTUNREACH"),
+}
+
+
+def nft_reject(lab, role, hook, kind):
+    v4, v6, _ = ICMP_KINDS[kind]
+    rej = ("icmp type %s" % v4) if lab.fam == 4 else ("icmpv6 type %s" % v6)
+    lab.nft(role, "table inet f { chain c { type filter hook %s priority 0; meta nfproto %s tcp dport %d "
+            "reject with %s; } }" % (hook, "ipv4" if lab.fam == 4 else "ipv6", PORT, rej))
+
+
+def make_icmp_server(kind):
+    def fn(lab, cap):
+        nft_reject(lab, "s", "input", kind)
+        server_http(lab)
+        lab.start_capture(cap)
+        return "connect() -> " + client(lab, want=ICMP_KINDS[kind][2])
+    return fn
+
+
+def make_icmp_router(kind):
+    def fn(lab, cap):
+        dst = lab.server
+        want = ICMP_KINDS[kind][2]
+        if kind == "net":
+            dst = lab.a["nonet"]          # the router has no route at all: kernel-generated net unreachable
+            want = "ENETUNREACH"
+        elif kind == "neigh":
+            dst = lab.a["neigh"]          # on the router's server link, but nobody answers ARP/ND for it
+            lab.sysctl("r", "net.ipv4.neigh.r1.mcast_solicit=1", "net.ipv4.neigh.r1.retrans_time_ms=500",
+                       "net.ipv6.neigh.r1.mcast_solicit=1", "net.ipv6.neigh.r1.retrans_time_ms=500")
+        else:
+            nft_reject(lab, "r", "forward", kind)
+        server_http(lab)
+        lab.start_capture(cap)
+        return "connect() -> " + client(lab, dst=dst, want=want)
+    return fn
+
+
+ICMP_V6_RACE = dict(syn={4: 1, 6: (1, 2)}, icmp={4: 1, 6: (1, 2)}, synack=0, rst=0)
+for _k in ("port", "host", "net", "admin"):
+    _v4, _v6, _ = ICMP_KINDS[_k]
+    scenario("icmp-server-" + _k, expect=["icmp-unreachable"], counts=ICMP_V6_RACE,
+             note={4: "server nft input 'reject with icmp type %s' on the SYN" % _v4,
+                   6: "server nft input 'reject with icmpv6 type %s' on the SYN" % _v6})(make_icmp_server(_k))
+    if _k != "net":
+        scenario("icmp-router-" + _k, routed=True, expect=["icmp-unreachable"], counts=ICMP_V6_RACE,
+                 note={4: "router nft forward 'reject with icmp type %s' on the SYN" % _v4,
+                       6: "router nft forward 'reject with icmpv6 type %s' on the SYN" % _v6})(make_icmp_router(_k))
+scenario("icmp-router-net", routed=True, expect=["icmp-unreachable"], counts=ICMP_V6_RACE,
+         note={4: "router has no route to 203.0.113.0/24: kernel ICMP net unreachable",
+               6: "router has no route to 2001:db8:3::/64: kernel ICMPv6 no route"})(make_icmp_router("net"))
+scenario("icmp-router-neigh", routed=True, expect=["icmp-unreachable"],
+         counts=dict(syn=1, icmp=1, synack=0, rst=0),
+         note={4: "router's ARP for 198.51.100.99 on its server link gets no reply (mcast_solicit=1, 500ms): "
+                  "kernel ICMP host unreachable",
+               6: "router's ND for 2001:db8:2::99 on its server link gets no reply (mcast_solicit=1, 500ms): "
+                  "kernel ICMPv6 address unreachable"})(make_icmp_router("neigh"))
+
+
+def nft_drop_first(lab, hook, match, key_dir):
+    """nft ruleset dropping only the FIRST packet matching `match` per client (addr, port), via a dynamic set."""
+    typ = "ipv4_addr . inet_service" if lab.fam == 4 else "ipv6_addr . inet_service"
+    key = "%s %s . tcp %s" % ("ip" if lab.fam == 4 else "ip6", key_dir[0], key_dir[1])
+    return ("table inet f {\n set seen { type %s; flags dynamic,timeout; timeout 1m; }\n"
+            " chain c { type filter hook %s priority 0;\n"
+            "  %s %s != @seen add @seen { %s } drop\n }\n}\n" % (typ, hook, match, key, key))
+
+
+@scenario("syn-lost", expect=["established-after-retry"], counts=dict(syn=2, synack=1, rst=0, icmp=0, data=(2, None)),
+          note="server nft drops the first SYN; client kernel retransmits it at 1s; handshake, GET/200 OK")
+def sc_syn_lost(lab, cap):
+    lab.nft("s", nft_drop_first(lab, "input", "tcp dport %d tcp flags & (syn|ack) == syn" % PORT, ("saddr", "sport")))
+    server_http(lab)
+    lab.start_capture(cap)
+    client(lab, "--mode", "http", want="ok")
+
+
+@scenario("synack-lost", expect=["established-after-retry"],
+          counts=dict(syn=(1, 2), synack=(1, 2), rst=0, icmp=0, data=(2, None)),
+          note="server nft drops the first SYN-ACK; at 1s client SYN retransmit and server SYN-ACK timer "
+               "both fire, so a 2nd SYN-ACK may land just after the ACK (data follows: not half-open)")
+def sc_synack_lost(lab, cap):
+    lab.nft("s", nft_drop_first(lab, "output", "tcp sport %d tcp flags & (syn|ack) == syn|ack" % PORT,
+                                ("daddr", "dport")))
+    server_http(lab)
+    lab.start_capture(cap)
+    client(lab, "--mode", "http", want="ok")
+
+
+@scenario("ack-lost", expect=["half-open"], counts=dict(syn=1, synack=2, rst=1, fin=1, data=0, icmp=0),
+          note="server nft drops the client's pure ACKs: SYN-ACK retransmitted at 1s, re-ACK dropped too; "
+               "client (connected) sends nothing, closes at 3.3s after the server gave up: FIN -> RST")
+def sc_ack_lost(lab, cap):
+    lab.sysctl("s", "net.ipv4.tcp_synack_retries=1")
+    lab.nft("s", "table inet f { chain input { type filter hook input priority 0; "
+            "tcp dport %d tcp flags == ack drop; } }" % PORT)
+    server_http(lab)
+    lab.start_capture(cap)
+    client(lab, "--mode", "hold", "--hold", "3.3", want="ok")
+
+
+@scenario("raw-syn", expect=["aborted-by-client"], counts=dict(syn=1, synack=1, rst=1, icmp=0),
+          note="SYN from a raw socket (no kernel socket on the port): client kernel RSTs the SYN-ACK")
+def sc_raw_syn(lab, cap):
+    server_http(lab)
+    lab.start_capture(cap)
+    c = lab.peer("c", "rawsyn", "--src", lab.client, "--dst", lab.server, "--port", PORT, "--hold", "0.3")
+    c.wait(10)
+
+
+@scenario("server-reset", expect=["reset-after-established"], counts=dict(syn=1, synack=1, rst=1, data=0),
+          note="server accept()s, then SO_LINGER 0 close() after 0.1s, nothing sent: RST")
+def sc_server_reset(lab, cap):
+    server_http(lab, mode="accept-reset", delay=0.1)
+    lab.start_capture(cap)
+    c = lab.peer("c", "client", "--dst", lab.server, "--port", PORT, "--mode", "read", "--hold", "3")
+    c.wait(10)
+    r = [e.get("result") for e in c.events if e.get("event") == "read"]
+    return "client recv() -> %s" % (r[0] if r else "?")
+
+
+@scenario("server-close", expect=["closed-before-data"], counts=dict(syn=1, synack=1, rst=0, fin=2, data=0),
+          note="server accept()s, then close() after 0.1s, nothing sent: FIN; client reads EOF, closes")
+def sc_server_close(lab, cap):
+    server_http(lab, mode="accept-close", delay=0.1)
+    lab.start_capture(cap)
+    client(lab, "--mode", "read", "--hold", "3", want="ok")
+
+
+@scenario("client-reset", expect=["reset-after-established"], counts=dict(syn=1, synack=1, rst=1, fin=0, data=0),
+          note="client connect()s, then SO_LINGER 0 close() after 0.1s, nothing sent: RST")
+def sc_client_reset(lab, cap):
+    server_http(lab, mode="accept-hold")
+    lab.start_capture(cap)
+    client(lab, "--mode", "linger0", "--hold", "0.1", want="ok")
+
+
+def run_overflow(lab, cap, abort):
+    lab.sysctl("s", "net.ipv4.tcp_abort_on_overflow=%d" % abort, "net.ipv4.tcp_synack_retries=1")
+    # Pace the client's TCP segments ~70ms apart, so that the SYNs of B and C both reach the listener before
+    # B's ACK does (on a zero-delay veth each handshake would otherwise complete before the next SYN).
+    lab.shape("c", "c0")
+    server_http(lab, mode="noaccept", backlog=1, life=15)
+    lab.start_capture(cap)
+    c = lab.peer("c", "multi", "--dst", lab.server, "--port", PORT, "--starts", "0,0.05,0.05,0.6", "--syncnt", 1,
+                 "--timeout", 4, "--hold", 10)
+    time.sleep(2.2)                  # D's SYNs: 0.6s, 1.6s, (2.6s: outside the capture)
+    lab.stop_capture(settle=0)       # the capture ends while the clients still hold their sockets
+    c.send("stop")
+    c.wait(5)
+
+
+OVERFLOW_NOTES = {
+    "established": "listen(1), never accept()ed: sits in the accept queue (holds 2); client idle",
+    "no-answer": "SYN at 0.6s, accept queue full: listener drops it and its retransmission; capture ends at 2.2s",
+}
+
+
+@scenario("overflow-abort0", tries=3, expect=["established", "established", "half-open", "no-answer"],
+          counts=dict(syn=5, synack=4, rst=0, icmp=0, data=0),
+          notes=dict(OVERFLOW_NOTES, **{
+              "half-open": "tcp_abort_on_overflow=0: ACK hit the full accept queue and was dropped; server "
+                           "retransmits SYN-ACK, re-ACK dropped again; client thinks it is connected"}),
+          note="listen(1), no accept()")
+def sc_overflow0(lab, cap):
+    run_overflow(lab, cap, 0)
+
+
+@scenario("overflow-abort1", tries=3, expect=["established", "established", "reset-after-established", "no-answer"],
+          counts=dict(syn=5, synack=3, rst=1, icmp=0, data=0),
+          notes=dict(OVERFLOW_NOTES, **{
+              "reset-after-established": "tcp_abort_on_overflow=1: ACK hit the full accept queue, server "
+                                         "answered it with RST (client connect() had succeeded)"}),
+          note="listen(1), no accept()")
+def sc_overflow1(lab, cap):
+    run_overflow(lab, cap, 1)
+
+
+@scenario("port-reuse", expect=["refused", "established"], counts=dict(syn=2, synack=1, rst=1, icmp=0, data=(2, None)),
+          notes={"refused": "client bound to port 40123, no listener yet: RST,ACK (ECONNREFUSED)",
+                 "established": "same 4-tuple after the listener started, new ISN: handshake, GET/200 OK"})
+def sc_port_reuse(lab, cap):
+    lab.start_capture(cap)
+    c = lab.peer("c", "reuse", "--dst", lab.server, "--port", PORT, "--bind-port", 40123)
+    c.wait_event("waiting")
+    server_http(lab)
+    c.send("go")
+    c.wait(10)
+    if client_result(c, "first").get("result") != "ECONNREFUSED" or client_result(c, "second").get("result") != "ok":
+        raise ScenarioError("client: %s" % c.events)
+
+
+@scenario("midstream", expect=["handshake-not-seen"], counts=dict(syn=0, synack=0, data=6, icmp=0),
+          note="tcpdump started after the handshake: 3 request/reply exchanges, then FIN close")
+def sc_midstream(lab, cap):
+    server_http(lab, mode="echo")
+    c = lab.peer("c", "mid", "--dst", lab.server, "--port", PORT)
+    r = c.wait_event("connect")
+    if r.get("result") != "ok":
+        raise ScenarioError("client: %s" % r)
+    time.sleep(0.2)
+    lab.start_capture(cap)
+    c.send("go")
+    c.wait(10)
+
+
+def seed_check(infos):
+    have = [i["reason"] for i in infos]
+    errs = []
+    if len(have) != 8:
+        errs.append("%d attempts (want 8)" % len(have))
+    if not any(r in ("refused", "reset-after-established", "no-answer") for r in have):
+        errs.append("no failed attempt")
+    for r in ("established", "established-after-retry"):
+        if r not in have:
+            errs.append("no %s" % r)
+    bad = set(have) - {"established", "established-after-retry", "refused", "reset-after-established", "no-answer"}
+    if bad:
+        errs.append("unexpected %s" % sorted(bad))
+    return "; ".join(errs)
+
+
+@scenario("seed-burst", fams=(None,), tries=3, check=seed_check, counts=dict(syn=(8, None), data=(8, None), icmp=0),
+          notes={"established": "accepted at once; GET/200 OK",
+                 "established-after-retry": "1st SYN dropped (accept queue of listen(2) full, server busy); "
+                                            "SYN retransmit at 1s accepted; GET/200 OK",
+                 "refused": "nft 'ct count over 6 reject with tcp reset' (7th/8th concurrent connection): "
+                            "app says 'Could not connect to the server'",
+                 "reset-after-established": "reset after the handshake",
+                 "no-answer": "SYNs never answered"},
+          note="HTTP/1.0 client, 8 GETs 10ms apart; single-threaded server, 150ms per request")
+def sc_seed(lab, cap):
+    # per-client connection cap (like a connlimit rule on a small web server) ...
+    lab.nft("s", "table inet f { chain input { type filter hook input priority 0; "
+            "tcp dport %d ct state new ct count over 6 reject with tcp reset; } }" % PORT)
+    # ... in front of a slow single-threaded server with a small accept queue
+    server_http(lab, backlog=2, serial=True, delay=0.15, life=20)
+    lab.start_capture(cap)
+    c = lab.peer("c", "burst", "--dst", lab.server, "--port", PORT, "--count", 8, "--stagger", 0.01,
+                 "--timeout", 5)
+    c.wait_event("all-done", 15)
+    c.wait(5)
+
+
+# ============================================================================ driver
+
+def fam_value(v, fam):
+    return v.get(fam) if isinstance(v, dict) else v
+
+
+def attempt_note(sc, info, extra, fam):
+    note = sc["notes"].get(info["reason"]) or fam_value(sc["note"], fam)
+    if extra:
+        note += "; " + extra
+    if fam == 6 and len(info["icmp"]) == 2 and info["syn"] == 2:
+        note += "; " + V6_LOCK_NOTE
+    return note + " [" + classify.describe(info) + "]"
+
+
+def run_scenario(sc, prefix, outdir):
+    name = sc["name"]
+    cap = os.path.join(outdir, name + ".pcap")
+    t0 = time.time()
+    last_err = None
+    for attempt in range(1, sc["tries"] + 1):
+        if os.path.exists(cap):
+            os.unlink(cap)
+        lab = None
+        try:
+            lab = Lab(prefix, name, sc["fam"], sc["routed"])
+            extra = sc["fn"](lab, cap)
+            lab.stop_capture()
+            lab.close()
+            lab = None
+            if not os.path.exists(cap):
+                raise ScenarioError("no capture written")
+            counts, view = tshark_counts(cap)
+            errs = check_counts(counts, {k: fam_value(v, sc["fam"]) for k, v in sc["counts"].items()})
+            infos, _ = classify.classify_file(cap, [ADDR[sc["fam"]]["c"]])
+            reasons = [i["reason"] for i in infos]
+            if sc["expect"] is not None and reasons != sc["expect"]:
+                errs.append("labels %s (want %s)" % (reasons, sc["expect"]))
+            for i in infos:   # cross-check the labeller's endpoints with tshark's own dissection
+                if (i["client"], i["server"]) not in counts["endpoints"]:
+                    errs.append("tshark has no segment %s -> %s" % (i["client"], i["server"]))
+            if sc["check"]:
+                e = sc["check"](infos)
+                if e:
+                    errs.append(e)
+            if errs:
+                raise ScenarioError("sanity check failed: " + "; ".join(errs) + "\n" + view)
+            rows = [(i["client"], i["server"], i["reason"], attempt_note(sc, i, extra, sc["fam"])) for i in infos]
+            return dict(name=name, file=os.path.basename(cap), ok=True, packets=counts["packets"], infos=infos,
+                        rows=rows, tries=attempt, secs=time.time() - t0, counts=counts)
+        except Exception as e:   # noqa: BLE001 -- report everything, retry if allowed
+            last_err = e if isinstance(e, ScenarioError) else ScenarioError(traceback.format_exc())
+            if STATE["stopping"]:
+                break
+            sys.stderr.write("[%s] try %d/%d failed: %s\n" % (name, attempt, sc["tries"], last_err))
+        finally:
+            if lab is not None:
+                lab.close()
+    return dict(name=name, file=os.path.basename(cap), ok=False, packets=0, infos=[], rows=[], err=str(last_err),
+                tries=sc["tries"], secs=time.time() - t0)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--prefix", default="tcr%d" % os.getpid(), help="namespace name prefix")
+    ap.add_argument("--out", required=True, help="directory that receives the captures and labels.tsv")
+    ap.add_argument("--work", help="scratch directory (default: a new one under /tmp)")
+    ap.add_argument("--jobs", type=int, default=12, help="scenarios run in parallel (own namespaces each)")
+    ap.add_argument("--only", nargs="*", help="scenario names (substring match); output stays in the scratch dir")
+    ap.add_argument("--list", action="store_true")
+    a = ap.parse_args()
+    if a.list:
+        for sc in SCENARIOS:
+            print(sc["name"])
+        return 0
+    scs = SCENARIOS
+    if a.only:
+        scs = [sc for sc in SCENARIOS if any(o in sc["name"] for o in a.only)]
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    work = a.work or tempfile.mkdtemp(prefix="realgen-")
+    os.makedirs(work, exist_ok=True)
+    if not a.work:
+        STATE["work"] = work
+    t0 = time.time()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.jobs)) as ex:
+        results = list(ex.map(lambda sc: run_scenario(sc, a.prefix, work), scs))
+    failed = [r for r in results if not r["ok"]]
+    if not failed:
+        dest = work if a.only else a.out
+        if not a.only:
+            os.makedirs(dest, exist_ok=True)
+            # idempotent: drop what an earlier run generated (files named in its labels.tsv, and ours)
+            old = set(r["file"] for r in results)
+            lt = os.path.join(dest, "labels.tsv")
+            if os.path.exists(lt):
+                with open(lt) as fh:
+                    old |= {line.split("\t", 1)[0] for line in fh.read().splitlines()[1:] if line}
+            for f in sorted(old | {"labels.tsv"}):
+                if os.path.exists(os.path.join(dest, f)) and "/" not in f:
+                    os.unlink(os.path.join(dest, f))
+            for r in results:
+                shutil.move(os.path.join(work, r["file"]), os.path.join(dest, r["file"]))
+        with open(os.path.join(dest, "labels.tsv"), "w") as fh:
+            fh.write("file\tclient\tserver\treason\tnote\n")
+            for r in results:
+                for row in r["rows"]:
+                    fh.write("\t".join((r["file"],) + row) + "\n")
+    # ---------------------------------------------------------------- summary
+    print("%-22s %-26s %7s %8s  %-6s %s" % ("scenario", "file", "packets", "attempts", "result", "reasons"))
+    for r in results:
+        res = "OK" if r["ok"] else "FAIL"
+        print("%-22s %-26s %7d %8d  %-6s %s%s" % (
+            r["name"], r["file"], r["packets"], len(r["infos"]), res,
+            ",".join(i["reason"] for i in r["infos"]) or "-",
+            "  (try %d)" % r["tries"] if r["ok"] and r["tries"] > 1 else ""))
+    print("scenarios: %d, failed: %d, wall time %.1fs" % (len(results), len(failed), time.time() - t0))
+    if failed:
+        for r in failed:
+            print("FAIL %s: %s" % (r["name"], (r.get("err") or "?").splitlines()[0]), file=sys.stderr)
+        print("captures of this failed run are in %s; %s was left unchanged" % (work, a.out), file=sys.stderr)
+        return 1
+    if a.only:
+        print("scratch output (not installed): %s" % work)
+    elif not a.work:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
