@@ -410,21 +410,21 @@ static int dissect_tcpconn(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, 
     if (!tcpconn_wire_read(pinfo, tvb, &w))
         return 0;
 
-    const tcpconn_attempt *a;
-    unsigned number = 1;
-    if (w.kind == TCPCONN_WIRE_SEGMENT) {
-        if (first_pass) {
-            bool started;
-            tcpconn_streams_segment(attempts, w.stream, &w.segment, &started);
-        }
-        a = tcpconn_streams_attempt_at(attempts, w.stream, pinfo->num, &number);
-    } else {
-        if (first_pass) {
-            bool decided;
-            tcpconn_streams_icmp(attempts, w.stream, &w.icmp, &decided);
-        }
-        a = tcpconn_streams_attempt_for_icmp(attempts, w.stream, &w.icmp, &number);
+    if (first_pass) {
+        bool changed;
+        if (w.kind == TCPCONN_WIRE_SEGMENT)
+            tcpconn_streams_segment(attempts, w.stream, &w.segment, &changed);
+        else
+            tcpconn_streams_icmp(attempts, w.stream, &w.icmp, &changed);
     }
+    if (tree == NULL && !expert_wanted)
+        return 0;
+
+    unsigned number = 1;
+    const tcpconn_attempt *a =
+        w.kind == TCPCONN_WIRE_SEGMENT
+            ? tcpconn_streams_attempt_at(attempts, w.stream, pinfo->num, &number)
+            : tcpconn_streams_attempt_for_icmp(attempts, w.stream, &w.icmp, &number);
     if (a == NULL)
         return 0;
     if (tree == NULL) {

@@ -12,7 +12,14 @@
  * it. In an ICMP error the addresses are the ICMP packet's own (dissectors
  * restore them after an error quote) while the ports are the quoted
  * segment's, so the same search finds the ICMP header, and the quote is read
- * from inside it. The stream index comes from TCP's own conversation table.
+ * from inside it.
+ *
+ * The stream index is TCP's own. When tapping is on (one pass, the GUI,
+ * tshark's second pass) TCP has queued its parsed header, stream included,
+ * for tap listeners; a listener that only helps a dissector keeps tapping on
+ * without making tshark dissect more. tshark's first pass with -2 runs
+ * without taps, and an 8-byte ICMP quote never reaches TCP's tap; then TCP's
+ * conversation table is asked, which costs several times more.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -21,6 +28,7 @@
 #include <epan/address.h>
 #include <epan/conversation.h>
 #include <epan/dissectors/packet-tcp.h>
+#include <epan/tap.h>
 #include <wsutil/pint.h>
 
 #define IP_PROTO_ICMP   1
@@ -39,10 +47,51 @@
 #define IPV6_MAX_EXTENSION_HEADERS 8
 
 static int proto_tcp = -1;
+static int tcp_tap = -1;
+
+/* Registering as a listener is what makes TCP queue its header on every
+ * pass that taps; the address only identifies the listener. */
+static int tcp_tap_helper;
 
 void tcpconn_wire_init(void)
 {
     proto_tcp = proto_get_id_by_filter_name("tcp");
+    tcp_tap = find_tap_id("tcp");
+    GString *error = register_tap_listener("tcp", &tcp_tap_helper, NULL, TL_IS_DISSECTOR_HELPER,
+                                           NULL, NULL, NULL, NULL);
+    if (error != NULL) {
+        /* Not fatal: stream lookups then always go to the conversation table. */
+        ws_warning("tcpconn: cannot listen to the tcp tap: %s", error->str);
+        g_string_free(error, TRUE);
+    }
+}
+
+/* The stream of the segment TCP queued for taps in this frame, matched by
+ * ports and sequence number (a frame can carry more than one TCP header). */
+static bool stream_from_tcp_tap(uint16_t src_port, uint16_t dst_port, uint32_t seq,
+                                uint32_t *stream)
+{
+    const struct tcpheader *tcph;
+    for (int i = 0; (tcph = fetch_tapped_data(tcp_tap, i)) != NULL; i++) {
+        if (tcph->th_sport == src_port && tcph->th_dport == dst_port && tcph->th_rawseq == seq) {
+            *stream = tcph->th_stream;
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool stream_from_conversation(const packet_info *pinfo, const tcpconn_wire *w,
+                                     uint32_t *stream)
+{
+    conversation_t *conv = find_conversation(pinfo->num, &w->src, &w->dst, CONVERSATION_TCP,
+                                             w->src_port, w->dst_port, 0);
+    struct tcp_analysis *tcpd =
+        conv ? (struct tcp_analysis *)conversation_get_proto_data(conv, proto_tcp) : NULL;
+    if (tcpd == NULL)
+        return false;
+    *stream = tcpd->stream;
+    return true;
 }
 
 /* Where the upper-layer header of an IP datagram starts, and where the
@@ -116,30 +165,22 @@ static bool ipv6_payload(const uint8_t *p, unsigned captured, unsigned reported,
     return false;
 }
 
-/* Finds the next IP header at or after *q whose source and destination are
- * `src` and `dst`, and describes its payload. */
-static bool find_ip_header(const uint8_t *p, unsigned captured, unsigned reported, unsigned *q,
-                           const address *src, const address *dst, ip_payload *out)
+/* True when an IP header with source `src` and destination `dst` starts at
+ * offset `o`; describes its payload. */
+static bool ip_header_at(const uint8_t *p, unsigned captured, unsigned reported, unsigned o,
+                         const address *src, const address *dst, ip_payload *out)
 {
     bool v6 = src->type == AT_IPv6;
-    unsigned header = v6 ? IPV6_HEADER : IPV4_MIN_HEADER;
     unsigned src_at = v6 ? 8 : 12;
     unsigned alen = (unsigned)src->len;
 
-    for (unsigned o = *q; o + header <= captured; o++) {
-        if ((p[o] >> 4) != (v6 ? 6 : 4))
-            continue;
-        if (memcmp(p + o + src_at, src->data, alen) != 0 ||
-            memcmp(p + o + src_at + alen, dst->data, alen) != 0)
-            continue;
-        bool ok = v6 ? ipv6_payload(p, captured, reported, o, out)
-                     : ipv4_payload(p, captured, reported, o, out);
-        if (ok) {
-            *q = o;
-            return true;
-        }
-    }
-    return false;
+    if (o + (v6 ? IPV6_HEADER : IPV4_MIN_HEADER) > captured || (p[o] >> 4) != (v6 ? 6 : 4))
+        return false;
+    if (memcmp(p + o + src_at, src->data, alen) != 0 ||
+        memcmp(p + o + src_at + alen, dst->data, alen) != 0)
+        return false;
+    return v6 ? ipv6_payload(p, captured, reported, o, out)
+              : ipv4_payload(p, captured, reported, o, out);
 }
 
 static bool read_tcp_header(const uint8_t *p, unsigned captured, unsigned off, unsigned end,
@@ -229,6 +270,34 @@ static bool read_reassembled_tcp(const packet_info *pinfo, tvbuff_t *frame_tvb, 
     return false;
 }
 
+/* Reads the segment, or the ICMP error, carried by the IP datagram `ip`. */
+static bool read_ip_payload(const uint8_t *p, unsigned captured, const ip_payload *ip,
+                            packet_info *pinfo, tvbuff_t *tvb, tcpconn_wire *out)
+{
+    bool v6 = pinfo->src.type == AT_IPv6;
+
+    if (ip->protocol == IP_PROTO_TCP) {
+        bool found = ip->later_fragment
+                         ? read_reassembled_tcp(pinfo, tvb, out)
+                         : read_tcp_header(p, captured, ip->offset, ip->end, pinfo, &out->segment);
+        if (!found)
+            return false;
+        copy_address_shallow(&out->src, &pinfo->src);
+        copy_address_shallow(&out->dst, &pinfo->dst);
+        out->src_port = (uint16_t)pinfo->srcport;
+        out->dst_port = (uint16_t)pinfo->destport;
+        out->kind = TCPCONN_WIRE_SEGMENT;
+        return true;
+    }
+    if (ip->protocol == (v6 ? IP_PROTO_ICMPV6 : IP_PROTO_ICMP) && !ip->later_fragment)
+        return read_icmp_quote(p, captured, ip->offset, v6, pinfo, out);
+    return false;
+}
+
+/* Frames of one capture nearly always share a link layer, so the IP header
+ * is first looked for where the previous frame had it. */
+static unsigned ip_offset_hint;
+
 static bool locate(packet_info *pinfo, tvbuff_t *tvb, tcpconn_wire *out)
 {
     unsigned captured = tvb_captured_length(tvb);
@@ -236,26 +305,16 @@ static bool locate(packet_info *pinfo, tvbuff_t *tvb, tcpconn_wire *out)
         return false;
     const uint8_t *p = tvb_get_ptr(tvb, 0, captured);
     unsigned reported = tvb_reported_length(tvb);
-    bool v6 = pinfo->src.type == AT_IPv6;
     ip_payload ip;
 
-    for (unsigned q = 0; find_ip_header(p, captured, reported, &q, &pinfo->src, &pinfo->dst, &ip);
-         q++) {
-        if (ip.protocol == IP_PROTO_TCP) {
-            bool found = ip.later_fragment ? read_reassembled_tcp(pinfo, tvb, out)
-                                           : read_tcp_header(p, captured, ip.offset, ip.end, pinfo,
-                                                             &out->segment);
-            if (found) {
-                copy_address_shallow(&out->src, &pinfo->src);
-                copy_address_shallow(&out->dst, &pinfo->dst);
-                out->src_port = (uint16_t)pinfo->srcport;
-                out->dst_port = (uint16_t)pinfo->destport;
-                out->kind = TCPCONN_WIRE_SEGMENT;
-                return true;
-            }
-        } else if (ip.protocol == (v6 ? IP_PROTO_ICMPV6 : IP_PROTO_ICMP) && !ip.later_fragment) {
-            if (read_icmp_quote(p, captured, ip.offset, v6, pinfo, out))
-                return true;
+    if (ip_header_at(p, captured, reported, ip_offset_hint, &pinfo->src, &pinfo->dst, &ip) &&
+        read_ip_payload(p, captured, &ip, pinfo, tvb, out))
+        return true;
+    for (unsigned q = 0; q < captured; q++) {
+        if (ip_header_at(p, captured, reported, q, &pinfo->src, &pinfo->dst, &ip) &&
+            read_ip_payload(p, captured, &ip, pinfo, tvb, out)) {
+            ip_offset_hint = q;
+            return true;
         }
     }
     return false;
@@ -279,13 +338,10 @@ bool tcpconn_wire_read(packet_info *pinfo, tvbuff_t *frame_tvb, tcpconn_wire *ou
     if (!locate(pinfo, frame_tvb, out))
         return false;
 
-    conversation_t *conv = find_conversation(pinfo->num, &out->src, &out->dst, CONVERSATION_TCP,
-                                             out->src_port, out->dst_port, 0);
-    struct tcp_analysis *tcpd =
-        conv ? (struct tcp_analysis *)conversation_get_proto_data(conv, proto_tcp) : NULL;
-    if (tcpd == NULL)
+    uint32_t seq = out->kind == TCPCONN_WIRE_SEGMENT ? out->segment.seq : out->icmp.quoted_seq;
+    if (!stream_from_tcp_tap(out->src_port, out->dst_port, seq, &out->stream) &&
+        !stream_from_conversation(pinfo, out, &out->stream))
         return false;
-    out->stream = tcpd->stream;
 
     int64_t time_ns = (int64_t)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
     uint8_t orientation = orientation_of(out);

@@ -6,7 +6,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 packages="build-essential cmake pkg-config libglib2.0-dev libwireshark-dev wireshark-dev \
-tshark python3"
+tshark python3 iproute2 nftables iputils-ping"
 if ! dpkg -s $packages >/dev/null 2>&1; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo=sudo

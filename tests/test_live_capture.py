@@ -1,0 +1,149 @@
+#!/usr/bin/python3
+"""Live capture: tshark -i, one pass, while the kernel makes a refused and
+an unanswered connect between two network namespaces.
+
+dumpcap (root) captures on the client's veth and writes to a pipe; tshark
+(unprivileged, with the plugin) reads the pipe as a live interface and prints
+each packet as it arrives. The test reads tshark's lines while the
+connections happen: the RST must say `refused` (final, with its expert info)
+before the second connect even starts, and the unanswered SYNs must stay
+`in-progress` and provisional.
+
+Needs root for the namespaces; skipped otherwise.
+"""
+import os
+import queue
+import subprocess
+import threading
+import time
+import unittest
+
+import tshark_run
+
+PREFIX = f"tcpconn-live-{os.getpid()}"
+CLIENT, SERVER = f"{PREFIX}-c", f"{PREFIX}-s"
+CLIENT_IP, SERVER_IP = "192.0.2.10", "192.0.2.20"
+CLOSED_PORT, DROPPED_PORT = 8080, 8081
+
+
+def sh(*args, check=True):
+    return subprocess.run(args, check=check, capture_output=True, text=True)
+
+
+def in_ns(ns, *args):
+    return ["ip", "netns", "exec", ns, *args]
+
+
+CONNECT = """
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_SYNCNT, 1)
+s.settimeout(10)
+try:
+    s.connect((sys.argv[1], int(sys.argv[2])))
+    print("connected")
+except OSError as e:
+    print(type(e).__name__)
+"""
+
+
+@unittest.skipUnless(os.geteuid() == 0, "needs root for network namespaces")
+class LiveCapture(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.addClassCleanup(cls.remove_namespaces)
+        sh("ip", "netns", "add", CLIENT)
+        sh("ip", "netns", "add", SERVER)
+        sh("ip", "link", "add", "tcl0", "netns", CLIENT, "type", "veth", "peer", "name", "tcs0",
+           "netns", SERVER)
+        for ns, dev, ip in ((CLIENT, "tcl0", CLIENT_IP), (SERVER, "tcs0", SERVER_IP)):
+            sh(*in_ns(ns, "ip", "addr", "add", f"{ip}/24", "dev", dev))
+            sh(*in_ns(ns, "ip", "link", "set", dev, "up"))
+            sh(*in_ns(ns, "ip", "link", "set", "lo", "up"))
+        # The dropped port: SYNs vanish, so nothing ever answers.
+        sh(*in_ns(SERVER, "nft", "add table inet live; add chain inet live in "
+                  "{ type filter hook input priority 0; }; "
+                  f"add rule inet live in tcp dport {DROPPED_PORT} drop"))
+        # Resolve the neighbours up front so the capture holds only TCP.
+        sh(*in_ns(CLIENT, "ping", "-c", "1", "-W", "2", SERVER_IP), check=False)
+
+    @classmethod
+    def remove_namespaces(cls):
+        for ns in (CLIENT, SERVER):
+            sh("ip", "netns", "del", ns, check=False)
+
+    def setUp(self):
+        self.scratch = tshark_run.readable_copy_dir()
+        self.fifo = os.path.join(self.scratch, "live.pcapng")
+        os.mkfifo(self.fifo, 0o644)
+        self.tshark = subprocess.Popen(
+            tshark_run.command("tshark", [
+                "-i", self.fifo, "-l", "-T", "fields", "-E", "occurrence=a",
+                "-E", "aggregator=|", "-e", "tcp.srcport", "-e", "tcp.dstport",
+                "-e", "tcp.flags.str", "-e", "tcpconn.reason", "-e", "tcpconn.provisional",
+                "-e", "_ws.expert.message", "-f", "tcp"]),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace")
+        self.dumpcap = subprocess.Popen(
+            in_ns(CLIENT, "dumpcap", "-q", "-i", "tcl0", "-f", "tcp", "-w", self.fifo),
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.lines = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+        time.sleep(1.5)  # let dumpcap open the interface
+
+    def _read(self):
+        for line in self.tshark.stdout:
+            self.lines.put(line.rstrip("\n").split("\t"))
+
+    def tearDown(self):
+        self.dumpcap.terminate()
+        self.dumpcap.wait(timeout=10)
+        try:
+            self.tshark.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.tshark.kill()
+            self.tshark.wait()
+        for stream in (self.dumpcap.stderr, self.tshark.stdout, self.tshark.stderr):
+            stream.close()
+
+    def next_packet(self, port, timeout=15):
+        """The next packet printed for connections to `port`."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                row = self.lines.get(timeout=deadline - time.time())
+            except queue.Empty:
+                break
+            if str(port) in row[:2]:
+                return dict(zip(["src", "dst", "flags", "reason", "provisional", "expert"], row))
+        self.fail(f"no packet for port {port} within {timeout}s; tshark said: "
+                  f"{self.tshark.stderr.read() if self.tshark.poll() is not None else '(running)'}")
+
+    def connect(self, port):
+        return subprocess.run(in_ns(CLIENT, "/usr/bin/python3", "-c", CONNECT, SERVER_IP,
+                                    str(port)), capture_output=True, text=True, timeout=30)
+
+    def test_outcomes_arrive_live(self):
+        result = self.connect(CLOSED_PORT)
+        self.assertEqual(result.stdout.strip(), "ConnectionRefusedError")
+        syn = self.next_packet(CLOSED_PORT)
+        self.assertIn("S", syn["flags"])
+        self.assertEqual((syn["reason"], syn["provisional"]), ("in-progress", "1"))
+        rst = self.next_packet(CLOSED_PORT)
+        self.assertIn("R", rst["flags"])
+        self.assertEqual(rst["reason"], "refused")
+        self.assertEqual(rst["provisional"], "")
+        self.assertIn("Connection refused: the server answered the SYN with RST", rst["expert"])
+
+        # Only now, with the refusal already reported, the unanswered connect.
+        unanswered = threading.Thread(target=self.connect, args=(DROPPED_PORT,))
+        unanswered.start()
+        for _ in range(2):  # the SYN and its one retransmission (TCP_SYNCNT 1)
+            syn = self.next_packet(DROPPED_PORT)
+            self.assertIn("S", syn["flags"])
+            self.assertEqual((syn["reason"], syn["provisional"]), ("in-progress", "1"))
+            self.assertNotIn("TCPCONN", syn["expert"])
+        unanswered.join()
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
