@@ -35,10 +35,20 @@ bool tcpconn_attempt_from_initiator(const tcpconn_attempt *a, uint8_t orientatio
     return (orientation != 0) == initiator_orientation;
 }
 
+/* Microseconds from the attempt's start, clamped to what the field holds
+ * (timestamps can go backwards in a capture). */
+static uint32_t us_since_start(const tcpconn_attempt *a, int64_t time_ns)
+{
+    int64_t us = (time_ns - a->first_ns) / 1000;
+    if (us < 0)
+        return 0;
+    return us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+}
+
 static void set_outcome_frame(tcpconn_attempt *a, uint32_t frame, int64_t time_ns)
 {
     a->outcome_frame = frame;
-    a->outcome_delta_ns = time_ns - a->first_ns;
+    a->outcome_us = us_since_start(a, time_ns);
 }
 
 /* The first deciding event wins; later ones are part of the aftermath. */
@@ -57,6 +67,7 @@ void tcpconn_attempt_start(tcpconn_attempt *a, const tcpconn_segment *s)
 {
     memset(a, 0, sizeof *a);
     a->first_ns = s->time_ns;
+    a->end_ns = s->time_ns;
     a->first_frame = s->frame;
     a->outcome_frame = s->frame;
 
@@ -125,7 +136,7 @@ static void check_connected(tcpconn_attempt *a, const tcpconn_segment *s)
     if ((a->flags & TCPCONN_A_CONNECTED) || (a->flags & both_acked) != both_acked)
         return;
     a->flags |= TCPCONN_A_CONNECTED;
-    a->connect_delta_ns = s->time_ns - a->first_ns;
+    a->connect_us = us_since_start(a, s->time_ns);
     if (a->decision == TCPCONN_DECIDED_NOTHING)
         set_outcome_frame(a, s->frame, s->time_ns);
 }
@@ -209,8 +220,17 @@ static void responder_segment(tcpconn_attempt *a, const tcpconn_segment *s)
     }
 }
 
+bool tcpconn_attempt_is_closed(const tcpconn_attempt *a)
+{
+    return (a->flags & (TCPCONN_A_RST | TCPCONN_A_INITIATOR_FIN | TCPCONN_A_RESPONDER_FIN)) ||
+           a->decision == TCPCONN_DECIDED_ICMP;
+}
+
 void tcpconn_attempt_segment(tcpconn_attempt *a, const tcpconn_segment *s)
 {
+    /* Open until the first FIN or RST; until then its latest packet. */
+    if (!tcpconn_attempt_is_closed(a))
+        a->end_ns = s->time_ns;
     if (tcpconn_attempt_from_initiator(a, s->orientation))
         initiator_segment(a, s);
     else
@@ -229,6 +249,7 @@ bool tcpconn_attempt_icmp(tcpconn_attempt *a, const tcpconn_icmp *e)
         a->decision != TCPCONN_DECIDED_NOTHING)
         return false;
     decide(a, TCPCONN_DECIDED_ICMP, e->frame, e->time_ns, false);
+    a->end_ns = e->time_ns;
     a->icmp_type = e->type;
     a->icmp_code = e->code;
     return true;
@@ -277,6 +298,11 @@ bool tcpconn_attempt_is_provisional(const tcpconn_attempt *a, bool capture_compl
     /* Connected with data: nothing later changes the outcome. */
     return (a->flags & (TCPCONN_A_CONNECTED | TCPCONN_A_DATA)) !=
            (TCPCONN_A_CONNECTED | TCPCONN_A_DATA);
+}
+
+bool tcpconn_attempt_has_connect_time(const tcpconn_attempt *a)
+{
+    return (a->flags & TCPCONN_A_CONNECTED) && a->decision != TCPCONN_DECIDED_NOT_SEEN;
 }
 
 bool tcpconn_reason_is_failure(tcpconn_reason r)

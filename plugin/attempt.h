@@ -40,7 +40,11 @@ enum {
 /* One TCP segment. `orientation` is 0 or 1 and must be the same for every
  * segment sent in the same direction of a 4-tuple (the glue derives it by
  * comparing the two endpoints), so the state machine can tell the
- * initiator's segments from the responder's without storing addresses. */
+ * initiator's segments from the responder's without storing addresses.
+ * `src_endpoint` and `dst_endpoint` identify the two endpoints (address and
+ * port, TCPCONN_ENDPOINT_LEN bytes each); only the server's is kept, as an
+ * id, to count attempts per server. */
+#define TCPCONN_ENDPOINT_LEN 20
 typedef struct {
     uint32_t frame;
     int64_t time_ns;
@@ -49,6 +53,8 @@ typedef struct {
     uint32_t seq;
     uint32_t ack;
     uint32_t payload_len;
+    const uint8_t *src_endpoint;
+    const uint8_t *dst_endpoint;
 } tcpconn_segment;
 
 /* An ICMP or ICMPv6 error that quotes the start of a TCP segment. */
@@ -63,21 +69,26 @@ typedef struct {
 } tcpconn_icmp;
 
 /* Per-attempt state. Kept small on purpose (one per tcp.stream in the common
- * case, millions in a SYN flood); see the static assertion in attempt.c. */
+ * case, millions in a SYN flood); see the static assertion in attempt.c.
+ * Durations are in microseconds, the resolution of most captures. */
 typedef struct {
-    int64_t first_ns;         /* time of the attempt's first segment */
-    int64_t connect_delta_ns; /* first SYN to the completing ACK, if connected */
-    int64_t outcome_delta_ns; /* first segment to outcome_frame */
-    uint32_t first_frame;     /* the first SYN, or the first segment seen */
-    uint32_t outcome_frame;   /* the frame that decided (or so far best explains) the outcome */
-    uint32_t initiator_isn;   /* sequence number of the initiator's SYN */
-    uint32_t responder_isn;   /* sequence number of the responder's SYN */
-    uint32_t next;            /* storage link to the next attempt on the same stream; 0 = none */
-    uint16_t syn_count;       /* SYNs (without ACK) sent by the initiator, saturating */
-    uint16_t synack_count;    /* SYN-ACKs sent by the responder, saturating */
-    uint16_t flags;           /* TCPCONN_A_* below */
-    uint8_t decision;         /* first deciding event, tcpconn_decision */
-    uint8_t icmp_type;        /* of the deciding ICMP error */
+    int64_t first_ns;     /* time of the attempt's first segment */
+    int64_t end_ns;       /* when it stopped being open: first FIN, RST or ICMP, else last packet */
+    uint32_t connect_us;  /* first SYN to the completing ACK, if connected (saturating) */
+    uint32_t outcome_us;  /* first segment to outcome_frame (saturating) */
+    uint32_t first_frame; /* the first SYN, or the first segment seen */
+    uint32_t outcome_frame; /* the frame that decided (or so far best explains) the outcome */
+    uint32_t initiator_isn; /* sequence number of the initiator's SYN */
+    uint32_t responder_isn; /* sequence number of the responder's SYN */
+    uint32_t next;          /* storage link to the next attempt on the same stream; 0 = none */
+    uint32_t server;        /* id of the server endpoint (address and port) */
+    uint32_t server_index;  /* 1 for the first attempt to that server, 2 for the next... */
+    uint16_t syn_count;     /* SYNs (without ACK) sent by the initiator, saturating */
+    uint16_t synack_count;  /* SYN-ACKs sent by the responder, saturating */
+    uint16_t flags;         /* TCPCONN_A_* below */
+    uint16_t concurrent; /* attempts to the same server open when this one began, itself included */
+    uint8_t decision;    /* first deciding event, tcpconn_decision */
+    uint8_t icmp_type;   /* of the deciding ICMP error */
     uint8_t icmp_code;
 } tcpconn_attempt;
 
@@ -140,11 +151,19 @@ bool tcpconn_reason_is_failure(tcpconn_reason r);
 /* The token shown in tcpconn.reason, e.g. "refused". */
 const char *tcpconn_reason_name(tcpconn_reason r);
 
+/* True when connect_us means something: the handshake completed and its
+ * first SYN is in the capture. */
+bool tcpconn_attempt_has_connect_time(const tcpconn_attempt *a);
+
 /* True when the segment came from the attempt's initiator. */
 bool tcpconn_attempt_from_initiator(const tcpconn_attempt *a, uint8_t orientation);
 
 /* True once the attempt is over on the wire: RST, ICMP, refusal, or FINs
- * from both sides. Attempts that are over no longer count as open. */
+ * from both sides. */
 bool tcpconn_attempt_is_over(const tcpconn_attempt *a);
+
+/* True once the attempt stopped counting as open: its first FIN or RST, or
+ * the ICMP error that ended it. */
+bool tcpconn_attempt_is_closed(const tcpconn_attempt *a);
 
 #endif /* TCPCONN_ATTEMPT_H */

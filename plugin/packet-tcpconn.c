@@ -21,24 +21,17 @@
 #include <epan/to_str.h>
 
 #include "attempt.h"
+#include "packet-tcpconn.h"
 #include "streams.h"
 #include "version_compat.h"
 #include "wire.h"
 
 #if TCPCONN_WS_AT_LEAST(4, 4)
-#include <wsutil/plugins.h> /* plugin_describe() and its flags arrived in 4.4 */
+#include <wsutil/plugins.h> /* plugin descriptions arrived in 4.4 */
 #endif
 
 #ifndef PLUGIN_VERSION
 #define PLUGIN_VERSION "0.0.0"
-#endif
-
-WS_DLL_PUBLIC_DEF const char plugin_version[] = PLUGIN_VERSION;
-WS_DLL_PUBLIC_DEF const int plugin_want_major = WIRESHARK_VERSION_MAJOR;
-WS_DLL_PUBLIC_DEF const int plugin_want_minor = WIRESHARK_VERSION_MINOR;
-WS_DLL_PUBLIC void plugin_register(void);
-#if TCPCONN_WS_AT_LEAST(4, 4)
-WS_DLL_PUBLIC uint32_t plugin_describe(void);
 #endif
 
 static int proto_tcpconn = -1;
@@ -58,6 +51,8 @@ static int hf_ended_by = -1;
 static int hf_client = -1;
 static int hf_server = -1;
 static int hf_server_port = -1;
+static int hf_concurrent = -1;
+static int hf_server_attempts = -1;
 
 static int ett_tcpconn = -1;
 
@@ -74,14 +69,14 @@ static expert_field ei_closed_by_client = EI_INIT;
 
 static dissector_handle_t tcpconn_handle;
 static int expert_tap = -1;
+static int tcpconn_tap = -1;
 
 /* Preferences. */
 static tcpconn_pref_bool pref_note_retries = TRUE;
 
-/* Per capture file: the attempts (in wmem_file_scope(), so they go with the
- * file), and whether the file has been read to its end. */
+/* Per capture file: the attempts, in wmem_file_scope() so they go with the
+ * file. */
 static tcpconn_streams *attempts;
-static bool capture_complete;
 
 static const value_string icmp_unreachable_codes[] = {
     { 0, "Network unreachable" },
@@ -127,7 +122,6 @@ static void tcpconn_init(void)
 {
     static const tcpconn_allocator file_scope = { file_scope_realloc, file_scope_free, NULL };
     attempts = tcpconn_streams_new(&file_scope);
-    capture_complete = false;
     /* The expert tap is registered after the handoffs, so look it up here. */
     expert_tap = find_tap_id("expert");
 }
@@ -143,26 +137,25 @@ static void tcpconn_cleanup(void)
  * on an unanswered SYN is no-answer, not in-progress. */
 static void tcpconn_capture_read(void)
 {
-    capture_complete = true;
+    if (attempts != NULL)
+        tcpconn_streams_finish(attempts);
 }
 
 /* "35 µs", "0.41 ms", "3.02 s". */
-static const char *format_duration(wmem_allocator_t *pool, int64_t ns)
+static const char *format_duration(wmem_allocator_t *pool, uint32_t us)
 {
-    double abs_ns = ns < 0 ? -(double)ns : (double)ns;
-    const char *sign = ns < 0 ? "-" : "";
-    if (abs_ns < 1e5)
-        return wmem_strdup_printf(pool, "%s%.0f \xc2\xb5s", sign, abs_ns / 1e3);
-    if (abs_ns < 1e9)
-        return wmem_strdup_printf(pool, "%s%.2f ms", sign, abs_ns / 1e6);
-    return wmem_strdup_printf(pool, "%s%.2f s", sign, abs_ns / 1e9);
+    if (us < 100)
+        return wmem_strdup_printf(pool, "%u \xc2\xb5s", us);
+    if (us < 1000000)
+        return wmem_strdup_printf(pool, "%.2f ms", us / 1e3);
+    return wmem_strdup_printf(pool, "%.2f s", us / 1e6);
 }
 
-static nstime_t nstime_from_ns(int64_t ns)
+static nstime_t nstime_from_us(uint32_t us)
 {
     nstime_t t;
-    t.secs = (time_t)(ns / 1000000000);
-    t.nsecs = (int)(ns % 1000000000);
+    t.secs = (time_t)(us / 1000000);
+    t.nsecs = (int)(us % 1000000) * 1000;
     return t;
 }
 
@@ -172,6 +165,28 @@ static const char *endpoint_to_str(wmem_allocator_t *pool, const address *addr, 
     if (addr->type == AT_IPv6)
         return wmem_strdup_printf(pool, "[%s]:%u", a, port);
     return wmem_strdup_printf(pool, "%s:%u", a, port);
+}
+
+/* Which end of the segment (or of the quoted one) is the attempt's client. */
+typedef struct {
+    const address *client;
+    uint16_t client_port;
+    const address *server;
+    uint16_t server_port;
+} tcpconn_endpoints;
+
+static tcpconn_endpoints endpoints_of(const tcpconn_wire *w, const tcpconn_attempt *a)
+{
+    uint8_t orientation =
+        w->kind == TCPCONN_WIRE_SEGMENT ? w->segment.orientation : w->icmp.orientation;
+    bool sent_by_client = tcpconn_attempt_from_initiator(a, orientation);
+    tcpconn_endpoints e = {
+        .client = sent_by_client ? &w->src : &w->dst,
+        .client_port = sent_by_client ? w->src_port : w->dst_port,
+        .server = sent_by_client ? &w->dst : &w->src,
+        .server_port = sent_by_client ? w->dst_port : w->src_port,
+    };
+    return e;
 }
 
 static const char *plural(unsigned n)
@@ -191,8 +206,8 @@ static const char *icmp_text(wmem_allocator_t *pool, const tcpconn_attempt *a, b
 static void set_summary(proto_item *ti, wmem_allocator_t *pool, const tcpconn_attempt *a,
                         tcpconn_reason reason, bool provisional, const char *server, bool v6)
 {
-    const char *since_syn = format_duration(pool, a->outcome_delta_ns);
-    const char *connect = format_duration(pool, a->connect_delta_ns);
+    const char *since_syn = format_duration(pool, a->outcome_us);
+    const char *connect = format_duration(pool, a->connect_us);
     unsigned syns = a->syn_count;
     const char *who = (a->flags & TCPCONN_A_BY_RESPONDER) ? "server" : "client";
 
@@ -278,11 +293,11 @@ static void set_summary(proto_item *ti, wmem_allocator_t *pool, const tcpconn_at
 static void add_expert(packet_info *pinfo, proto_item *ti, const tcpconn_attempt *a)
 {
     bool by_server = (a->flags & TCPCONN_A_BY_RESPONDER) != 0;
-    tcpconn_reason reason = tcpconn_attempt_reason(a, capture_complete);
+    tcpconn_reason reason = tcpconn_attempt_reason(a, tcpconn_streams_complete(attempts));
 
     if (pinfo->num != a->outcome_frame)
         return;
-    if (tcpconn_attempt_is_provisional(a, capture_complete) &&
+    if (tcpconn_attempt_is_provisional(a, tcpconn_streams_complete(attempts)) &&
         reason != TCPCONN_ESTABLISHED_AFTER_RETRY)
         return;
 
@@ -309,7 +324,7 @@ static void add_expert(packet_info *pinfo, proto_item *ti, const tcpconn_attempt
                                    "%u SYN-ACK%s, connect time %s",
                                    a->syn_count, plural(a->syn_count), a->synack_count,
                                    plural(a->synack_count),
-                                   format_duration(pinfo->pool, a->connect_delta_ns));
+                                   format_duration(pinfo->pool, a->connect_us));
         break;
     case TCPCONN_RESET_AFTER_ESTABLISHED:
         expert_add_info(pinfo, ti, by_server ? &ei_reset_by_server : &ei_reset_by_client);
@@ -325,22 +340,16 @@ static void add_expert(packet_info *pinfo, proto_item *ti, const tcpconn_attempt
 static void add_outcome_tree(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
                              const tcpconn_wire *w, const tcpconn_attempt *a, unsigned number)
 {
-    tcpconn_reason reason = tcpconn_attempt_reason(a, capture_complete);
-    bool provisional = tcpconn_attempt_is_provisional(a, capture_complete);
-    uint8_t orientation =
-        w->kind == TCPCONN_WIRE_SEGMENT ? w->segment.orientation : w->icmp.orientation;
-    bool sent_by_client = tcpconn_attempt_from_initiator(a, orientation);
-    const address *client_addr = sent_by_client ? &w->src : &w->dst;
-    uint16_t client_port = sent_by_client ? w->src_port : w->dst_port;
-    const address *server_addr = sent_by_client ? &w->dst : &w->src;
-    uint16_t server_port = sent_by_client ? w->dst_port : w->src_port;
+    tcpconn_reason reason = tcpconn_attempt_reason(a, tcpconn_streams_complete(attempts));
+    bool provisional = tcpconn_attempt_is_provisional(a, tcpconn_streams_complete(attempts));
+    tcpconn_endpoints e = endpoints_of(w, a);
 
     proto_item *ti = proto_tree_add_item(tree, proto_tcpconn, tvb, 0, 0, ENC_NA);
     proto_item_set_generated(ti);
     if (proto_field_is_referenced(tree, proto_tcpconn))
         set_summary(ti, pinfo->pool, a, reason, provisional,
-                    endpoint_to_str(pinfo->pool, server_addr, server_port),
-                    server_addr->type == AT_IPv6);
+                    endpoint_to_str(pinfo->pool, e.server, e.server_port),
+                    e.server->type == AT_IPv6);
     proto_tree *st = proto_item_add_subtree(ti, ett_tcpconn);
 
     proto_item *it;
@@ -353,15 +362,15 @@ static void add_outcome_tree(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo
     /* Formatting addresses costs; only do it when someone will look. */
     if (proto_field_is_referenced(tree, hf_client)) {
         it = proto_tree_add_string(st, hf_client, tvb, 0, 0,
-                                   endpoint_to_str(pinfo->pool, client_addr, client_port));
+                                   endpoint_to_str(pinfo->pool, e.client, e.client_port));
         proto_item_set_generated(it);
     }
     if (proto_field_is_referenced(tree, hf_server)) {
         it = proto_tree_add_string(st, hf_server, tvb, 0, 0,
-                                   endpoint_to_str(pinfo->pool, server_addr, server_port));
+                                   endpoint_to_str(pinfo->pool, e.server, e.server_port));
         proto_item_set_generated(it);
     }
-    it = proto_tree_add_uint(st, hf_server_port, tvb, 0, 0, server_port);
+    it = proto_tree_add_uint(st, hf_server_port, tvb, 0, 0, e.server_port);
     proto_item_set_generated(it);
     if (tcpconn_reason_is_failure(reason)) {
         it = proto_tree_add_boolean(st, hf_failed, tvb, 0, 0, 1);
@@ -376,16 +385,20 @@ static void add_outcome_tree(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo
                                    (a->flags & TCPCONN_A_BY_RESPONDER) ? "server" : "client");
         proto_item_set_generated(it);
     }
+    it = proto_tree_add_uint(st, hf_concurrent, tvb, 0, 0, a->concurrent);
+    proto_item_set_generated(it);
+    it = proto_tree_add_uint(st, hf_server_attempts, tvb, 0, 0, a->server_index);
+    proto_item_set_generated(it);
     it = proto_tree_add_uint(st, hf_syn_count, tvb, 0, 0, a->syn_count);
     proto_item_set_generated(it);
     it = proto_tree_add_uint(st, hf_synack_count, tvb, 0, 0, a->synack_count);
     proto_item_set_generated(it);
-    if (a->flags & TCPCONN_A_CONNECTED) {
-        nstime_t connect = nstime_from_ns(a->connect_delta_ns);
+    if (tcpconn_attempt_has_connect_time(a)) {
+        nstime_t connect = nstime_from_us(a->connect_us);
         it = proto_tree_add_time(st, hf_connect_time, tvb, 0, 0, &connect);
         proto_item_set_generated(it);
     }
-    nstime_t to_outcome = nstime_from_ns(a->outcome_delta_ns);
+    nstime_t to_outcome = nstime_from_us(a->outcome_us);
     it = proto_tree_add_time(st, hf_time_to_outcome, tvb, 0, 0, &to_outcome);
     proto_item_set_generated(it);
     if (a->decision != TCPCONN_DECIDED_NOT_SEEN) {
@@ -398,26 +411,53 @@ static void add_outcome_tree(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo
     add_expert(pinfo, ti, a);
 }
 
+/* The tap listeners (statistics) see each attempt once: on its deciding
+ * frame once the capture is read, or, while reading in one pass, on the
+ * frame that made its outcome final. */
+static void queue_tap(packet_info *pinfo, const tcpconn_wire *w, const tcpconn_attempt *a)
+{
+    tcpconn_endpoints e = endpoints_of(w, a);
+    tcpconn_tap_info *info = wmem_new0(pinfo->pool, tcpconn_tap_info);
+    info->reason = tcpconn_attempt_reason(a, tcpconn_streams_complete(attempts));
+    info->client_address = address_to_str(pinfo->pool, e.client);
+    info->server = endpoint_to_str(pinfo->pool, e.server, e.server_port);
+    info->syn_count = a->syn_count;
+    info->connected = tcpconn_attempt_has_connect_time(a);
+    info->connect_us = a->connect_us;
+    info->concurrent = a->concurrent;
+    tap_queue_packet(tcpconn_tap, pinfo, info);
+}
+
 static int dissect_tcpconn(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
     bool first_pass = !PINFO_FD_VISITED(pinfo);
     bool expert_wanted = have_tap_listener(expert_tap);
+    bool stats_wanted = have_tap_listener(tcpconn_tap);
     tcpconn_wire w;
 
-    /* After the first pass only a tree or the expert tap can show anything. */
-    if ((!first_pass && tree == NULL && !expert_wanted) || attempts == NULL)
+    /* After the first pass only a tree or a tap can show anything. */
+    if (attempts == NULL || (!first_pass && tree == NULL && !expert_wanted && !stats_wanted))
         return 0;
     if (!tcpconn_wire_read(pinfo, tvb, &w))
         return 0;
 
+    bool complete = tcpconn_streams_complete(attempts);
+    bool settled_here = false; /* this frame made its attempt's outcome final */
     if (first_pass) {
-        bool changed;
-        if (w.kind == TCPCONN_WIRE_SEGMENT)
-            tcpconn_streams_segment(attempts, w.stream, &w.segment, &changed);
-        else
-            tcpconn_streams_icmp(attempts, w.stream, &w.icmp, &changed);
+        if (w.kind == TCPCONN_WIRE_SEGMENT) {
+            const tcpconn_attempt *before =
+                tcpconn_streams_attempt_at(attempts, w.stream, pinfo->num, NULL);
+            bool was_settled = before != NULL && !tcpconn_attempt_is_provisional(before, complete);
+            bool started;
+            const tcpconn_attempt *fed =
+                tcpconn_streams_segment(attempts, w.stream, &w.segment, &started);
+            settled_here =
+                !tcpconn_attempt_is_provisional(fed, complete) && (started || !was_settled);
+        } else {
+            tcpconn_streams_icmp(attempts, w.stream, &w.icmp, &settled_here);
+        }
     }
-    if (tree == NULL && !expert_wanted)
+    if (tree == NULL && !expert_wanted && !stats_wanted)
         return 0;
 
     unsigned number = 1;
@@ -427,6 +467,8 @@ static int dissect_tcpconn(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, 
             : tcpconn_streams_attempt_for_icmp(attempts, w.stream, &w.icmp, &number);
     if (a == NULL)
         return 0;
+    if (stats_wanted && (first_pass ? settled_here : pinfo->num == a->outcome_frame))
+        queue_tap(pinfo, &w, a);
     if (tree == NULL) {
         if (expert_wanted)
             add_expert(pinfo, NULL, a);
@@ -508,6 +550,17 @@ static void proto_register_tcpconn(void)
         { &hf_server_port,
           { "Server port", "tcpconn.server_port", FT_UINT16, BASE_PT_TCP, NULL, 0x0,
             "The responder's TCP port", HFILL } },
+        { &hf_concurrent,
+          { "Concurrent attempts", "tcpconn.concurrent", FT_UINT32, BASE_DEC, NULL, 0x0,
+            "Attempts to the same server address and port that were open when this attempt's "
+            "first SYN was sent, this one included; an attempt is open from its first SYN to its "
+            "first FIN or RST, or else to its last packet",
+            HFILL } },
+        { &hf_server_attempts,
+          { "Attempt to this server", "tcpconn.server_attempts", FT_UINT32, BASE_DEC, NULL, 0x0,
+            "Which attempt to this server address and port this is, in capture order: 1 for the "
+            "first",
+            HFILL } },
         { &hf_ended_by,
           { "Ended by", "tcpconn.ended_by", FT_STRING, BASE_NONE, NULL, 0x0,
             "For reset-after-established and closed-before-data: which side sent the RST or "
@@ -565,6 +618,7 @@ static void proto_register_tcpconn(void)
         "retransmissions",
         &pref_note_retries);
 
+    tcpconn_tap = register_tap("tcpconn");
     tcpconn_handle = register_dissector("tcpconn", dissect_tcpconn, proto_tcpconn);
     register_init_routine(tcpconn_init);
     register_cleanup_routine(tcpconn_cleanup);
@@ -577,17 +631,49 @@ static void proto_reg_handoff_tcpconn(void)
     register_postdissector(tcpconn_handle);
 }
 
+/* How Wireshark finds the plugin changed twice: 4.0 and 4.2 look up
+ * exported symbols, 4.4 adds plugin_describe(), and 4.6 asks one exported
+ * function for a struct ws_module. */
+static void register_tcpconn_plugin(void)
+{
+    static proto_plugin dissector;
+    dissector.register_protoinfo = proto_register_tcpconn;
+    dissector.register_handoff = proto_reg_handoff_tcpconn;
+    proto_register_plugin(&dissector);
+
+    static tap_plugin statistics;
+    statistics.register_tap_listener = tcpconn_register_stats;
+    tap_register_plugin(&statistics);
+}
+
+#if TCPCONN_WS_AT_LEAST(4, 6)
+static struct ws_module tcpconn_module = {
+    .flags = WS_PLUGIN_DESC_DISSECTOR | WS_PLUGIN_DESC_TAP_LISTENER,
+    .version = PLUGIN_VERSION,
+    .spdx_id = "GPL-2.0-or-later",
+    .home_url = "",
+    .blurb = "How each TCP connection attempt ended, and why it failed",
+    .register_cb = &register_tcpconn_plugin,
+};
+
+WIRESHARK_PLUGIN_REGISTER_EPAN(&tcpconn_module, 0)
+#else
+WS_DLL_PUBLIC_DEF const char plugin_version[] = PLUGIN_VERSION;
+WS_DLL_PUBLIC_DEF const int plugin_want_major = WIRESHARK_VERSION_MAJOR;
+WS_DLL_PUBLIC_DEF const int plugin_want_minor = WIRESHARK_VERSION_MINOR;
+WS_DLL_PUBLIC void plugin_register(void);
+
 void plugin_register(void)
 {
-    static proto_plugin plugin;
-    plugin.register_protoinfo = proto_register_tcpconn;
-    plugin.register_handoff = proto_reg_handoff_tcpconn;
-    proto_register_plugin(&plugin);
+    register_tcpconn_plugin();
 }
 
 #if TCPCONN_WS_AT_LEAST(4, 4)
+WS_DLL_PUBLIC uint32_t plugin_describe(void);
+
 uint32_t plugin_describe(void)
 {
-    return WS_PLUGIN_DESC_DISSECTOR;
+    return WS_PLUGIN_DESC_DISSECTOR | WS_PLUGIN_DESC_TAP_LISTENER;
 }
+#endif
 #endif

@@ -9,6 +9,7 @@
  */
 #include "streams.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define INITIAL_STREAMS 1024
@@ -21,6 +22,8 @@ struct tcpconn_streams {
     size_t later_len;
     size_t later_cap;
     size_t attempts;
+    tcpconn_servers *servers;
+    bool complete; /* the whole capture has been read */
 };
 
 tcpconn_streams *tcpconn_streams_new(const tcpconn_allocator *alloc)
@@ -28,6 +31,7 @@ tcpconn_streams *tcpconn_streams_new(const tcpconn_allocator *alloc)
     tcpconn_streams *t = alloc->realloc(alloc->ctx, NULL, sizeof *t);
     memset(t, 0, sizeof *t);
     t->alloc = *alloc;
+    t->servers = tcpconn_servers_new(alloc);
     return t;
 }
 
@@ -35,6 +39,7 @@ void tcpconn_streams_free(tcpconn_streams *t)
 {
     if (t == NULL)
         return;
+    tcpconn_servers_free(t->servers);
     t->alloc.free(t->alloc.ctx, t->first);
     t->alloc.free(t->alloc.ctx, t->later);
     t->alloc.free(t->alloc.ctx, t);
@@ -77,6 +82,28 @@ static uint32_t append_later(tcpconn_streams *t)
     return (uint32_t)t->later_len;
 }
 
+/* Starts attempt `a` with `s` and counts it for its server. */
+static void begin_attempt(tcpconn_streams *t, tcpconn_attempt *a, const tcpconn_segment *s)
+{
+    tcpconn_attempt_start(a, s);
+    const uint8_t *server =
+        tcpconn_attempt_from_initiator(a, s->orientation) ? s->dst_endpoint : s->src_endpoint;
+    a->server = tcpconn_servers_id(t->servers, server);
+    tcpconn_servers_attempt_begins(t->servers, a->server, &a->server_index, &a->concurrent);
+    if (tcpconn_attempt_is_closed(a))
+        tcpconn_servers_attempt_closes(t->servers, a->server);
+    t->attempts++;
+}
+
+/* Feeds `s` to `a`, noting when that closes it. */
+static void continue_attempt(tcpconn_streams *t, tcpconn_attempt *a, const tcpconn_segment *s)
+{
+    bool was_closed = tcpconn_attempt_is_closed(a);
+    tcpconn_attempt_segment(a, s);
+    if (!was_closed && tcpconn_attempt_is_closed(a))
+        tcpconn_servers_attempt_closes(t->servers, a->server);
+}
+
 tcpconn_attempt *tcpconn_streams_segment(tcpconn_streams *t, uint32_t stream,
                                          const tcpconn_segment *s, bool *started)
 {
@@ -84,8 +111,7 @@ tcpconn_attempt *tcpconn_streams_segment(tcpconn_streams *t, uint32_t stream,
     *started = false;
     if (a == NULL) {
         a = first_slot(t, stream);
-        tcpconn_attempt_start(a, s);
-        t->attempts++;
+        begin_attempt(t, a, s);
         *started = true;
         return a;
     }
@@ -100,15 +126,14 @@ tcpconn_attempt *tcpconn_streams_segment(tcpconn_streams *t, uint32_t stream,
         count++;
     }
     if (count >= TCPCONN_MAX_ATTEMPTS_PER_STREAM || !tcpconn_attempt_is_superseded_by(a, s)) {
-        tcpconn_attempt_segment(a, s);
+        continue_attempt(t, a, s);
         return a;
     }
 
     uint32_t index = append_later(t);
     (latest ? &t->later[latest - 1] : &t->first[stream])->next = index;
     a = &t->later[index - 1];
-    tcpconn_attempt_start(a, s);
-    t->attempts++;
+    begin_attempt(t, a, s);
     *started = true;
     return a;
 }
@@ -133,7 +158,13 @@ tcpconn_attempt *tcpconn_streams_icmp(tcpconn_streams *t, uint32_t stream, const
 {
     unsigned number;
     tcpconn_attempt *a = quoted_attempt(t, stream, e, &number);
-    *decided = a != NULL && tcpconn_attempt_icmp(a, e);
+    *decided = false;
+    if (a != NULL) {
+        bool was_closed = tcpconn_attempt_is_closed(a);
+        *decided = tcpconn_attempt_icmp(a, e);
+        if (!was_closed && tcpconn_attempt_is_closed(a))
+            tcpconn_servers_attempt_closes(t->servers, a->server);
+    }
     return a;
 }
 
@@ -164,6 +195,28 @@ const tcpconn_attempt *tcpconn_streams_attempt_for_icmp(const tcpconn_streams *t
     return a;
 }
 
+void tcpconn_streams_finish(tcpconn_streams *t)
+{
+    t->complete = true;
+    tcpconn_attempt **all = malloc((t->attempts ? t->attempts : 1) * sizeof *all);
+    if (all == NULL)
+        return; /* keep the concurrency counted while reading */
+    size_t n = 0;
+    for (size_t i = 0; i < t->first_len; i++) {
+        if (t->first[i].first_frame != 0)
+            all[n++] = &t->first[i];
+    }
+    for (size_t i = 0; i < t->later_len; i++)
+        all[n++] = &t->later[i];
+    tcpconn_concurrency_final(all, n);
+    free(all);
+}
+
+bool tcpconn_streams_complete(const tcpconn_streams *t)
+{
+    return t->complete;
+}
+
 size_t tcpconn_streams_attempts(const tcpconn_streams *t)
 {
     return t->attempts;
@@ -171,5 +224,6 @@ size_t tcpconn_streams_attempts(const tcpconn_streams *t)
 
 size_t tcpconn_streams_bytes(const tcpconn_streams *t)
 {
-    return sizeof *t + (t->first_len + t->later_cap) * sizeof(tcpconn_attempt);
+    return sizeof *t + (t->first_len + t->later_cap) * sizeof(tcpconn_attempt) +
+           tcpconn_servers_bytes(t->servers);
 }

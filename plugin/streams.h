@@ -1,7 +1,6 @@
 /* streams.h - connection attempts indexed by tcp.stream.
  *
- * Plain C: the caller provides the memory functions, so Wireshark can keep
- * the table in file scope and the unit tests can use malloc.
+ * Plain C: the caller provides the memory functions (allocator.h).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -10,14 +9,9 @@
 
 #include <stddef.h>
 
+#include "allocator.h"
 #include "attempt.h"
-
-typedef struct {
-    /* Like realloc(3); must not return NULL. */
-    void *(*realloc)(void *ctx, void *ptr, size_t size);
-    void (*free)(void *ctx, void *ptr);
-    void *ctx;
-} tcpconn_allocator;
+#include "servers.h"
 
 /* A tcp.stream very rarely holds more than one attempt (Wireshark usually
  * opens a new stream when ports are reused). A hostile capture could make
@@ -30,9 +24,10 @@ typedef struct tcpconn_streams tcpconn_streams;
 tcpconn_streams *tcpconn_streams_new(const tcpconn_allocator *alloc);
 void tcpconn_streams_free(tcpconn_streams *t);
 
-/* Feeds a segment of `stream`. Returns the attempt it belongs to, which stays
- * valid until the next call that feeds the table. *started is set when the
- * segment began a new attempt. */
+/* Feeds a segment of `stream` (its src_endpoint and dst_endpoint must be
+ * set). Returns the attempt it belongs to, which stays valid until the next
+ * call that feeds the table. *started is set when the segment began a new
+ * attempt. */
 tcpconn_attempt *tcpconn_streams_segment(tcpconn_streams *t, uint32_t stream,
                                          const tcpconn_segment *s, bool *started);
 
@@ -51,6 +46,12 @@ const tcpconn_attempt *tcpconn_streams_attempt_at(const tcpconn_streams *t, uint
 const tcpconn_attempt *tcpconn_streams_attempt_for_icmp(const tcpconn_streams *t, uint32_t stream,
                                                         const tcpconn_icmp *e,
                                                         unsigned *attempt_number);
+
+/* The whole capture has been read: undecided attempts take their
+ * end-of-capture outcome, and concurrency is recounted with every attempt's
+ * real end. */
+void tcpconn_streams_finish(tcpconn_streams *t);
+bool tcpconn_streams_complete(const tcpconn_streams *t);
 
 /* Attempts tracked, and bytes of memory they use (for the benchmark). */
 size_t tcpconn_streams_attempts(const tcpconn_streams *t);

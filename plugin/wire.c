@@ -320,6 +320,16 @@ static bool locate(packet_info *pinfo, tvbuff_t *tvb, tcpconn_wire *out)
     return false;
 }
 
+/* An address and port as a fixed-size key: family, address, port. */
+static void endpoint_key(uint8_t key[TCPCONN_ENDPOINT_LEN], const address *addr, uint16_t port)
+{
+    memset(key, 0, TCPCONN_ENDPOINT_LEN);
+    key[0] = addr->type == AT_IPv6 ? 6 : 4;
+    memcpy(key + 1, addr->data, (size_t)addr->len); /* 4 or 16 bytes */
+    key[17] = (uint8_t)(port >> 8);
+    key[18] = (uint8_t)port;
+}
+
 /* Both directions of a 4-tuple get the opposite value, whatever order the
  * endpoints are written in. */
 static uint8_t orientation_of(const tcpconn_wire *w)
@@ -345,7 +355,11 @@ bool tcpconn_wire_read(packet_info *pinfo, tvbuff_t *frame_tvb, tcpconn_wire *ou
 
     int64_t time_ns = (int64_t)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
     uint8_t orientation = orientation_of(out);
+    endpoint_key(out->src_endpoint, &out->src, out->src_port);
+    endpoint_key(out->dst_endpoint, &out->dst, out->dst_port);
     if (out->kind == TCPCONN_WIRE_SEGMENT) {
+        out->segment.src_endpoint = out->src_endpoint;
+        out->segment.dst_endpoint = out->dst_endpoint;
         out->segment.frame = pinfo->num;
         out->segment.time_ns = time_ns;
         out->segment.orientation = orientation;

@@ -23,7 +23,9 @@ typedef struct {
     address dst;
     uint16_t src_port;
     uint16_t dst_port;
-    uint32_t stream; /* tcp.stream of the connection */
+    uint32_t stream;                            /* tcp.stream of the connection */
+    uint8_t src_endpoint[TCPCONN_ENDPOINT_LEN]; /* src and src_port as one key */
+    uint8_t dst_endpoint[TCPCONN_ENDPOINT_LEN];
     tcpconn_segment segment;
     tcpconn_icmp icmp;
 } tcpconn_wire;

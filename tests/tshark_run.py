@@ -2,7 +2,10 @@
 
 Wireshark ignores personal plugins when it runs as root, so as root tshark
 is run as `nobody` with a temporary HOME that holds the plugin in its
-personal plugin folder; as any other user, just with that HOME.
+personal plugin folder; as any other user, just with that HOME. The global
+plugin folder is pointed at an empty one (WIRESHARK_PLUGIN_DIR), so that a
+copy installed system-wide by tools/setup.sh cannot load next to the one
+under test.
 
 The build passes TCPCONN_PLUGIN (the built .so) and TCPCONN_PLUGIN_SUBDIR
 (Wireshark's plugin folder name for its version, e.g. 4.0).
@@ -31,6 +34,7 @@ def plugin_home():
         _home = tempfile.mkdtemp(prefix="tcpconn-home-")
         dest = os.path.join(_home, ".local", "lib", "wireshark", "plugins", subdir, "epan")
         os.makedirs(dest)
+        os.makedirs(os.path.join(_home, "no-global-plugins"))
         shutil.copy(plugin, dest)
         os.chmod(_home, 0o755)
         if _runs_as_root():
@@ -44,11 +48,12 @@ def plugin_home():
 
 def command(program, args, env=None):
     """The argv that runs `program` as the unprivileged test user."""
-    extra = [f"{k}={v}" for k, v in (env or {}).items()]
+    home = plugin_home()
+    settings = [f"HOME={home}", f"WIRESHARK_PLUGIN_DIR={home}/no-global-plugins", "LC_ALL=C.UTF-8"]
+    settings += [f"{k}={v}" for k, v in (env or {}).items()]
     if _runs_as_root():
-        return ["runuser", "-u", "nobody", "--", "env", f"HOME={plugin_home()}", "LC_ALL=C.UTF-8",
-                *extra, program, *args]
-    return ["env", f"HOME={plugin_home()}", "LC_ALL=C.UTF-8", *extra, program, *args]
+        return ["runuser", "-u", "nobody", "--", "env", *settings, program, *args]
+    return ["env", *settings, program, *args]
 
 
 def tshark(*args, check=True, env=None, timeout=600):

@@ -398,10 +398,50 @@ def truncated():
     return cap
 
 
+def concurrency():
+    """Overlapping attempts to one server on a known schedule (seconds):
+    c1 [0,5] FIN, c2 [1,1.0004] refused, c3 [2,8] RST, c4 [3,6] unanswered
+    SYNs, c5 [7,9] FIN, c6 [8.5,8.6] refused; and one attempt to another
+    server at 3.5. tests/test_stats.py knows the expected counts."""
+    cap = Capture("concurrency-v4.pcap")
+    conns = {}
+
+    def at(t):
+        return t - (cap.now - T0)
+
+    def conn(port, server_port=443):
+        if port not in conns:
+            conns[port] = Conn(cap, False, port, sport=server_port, cisn=port * 1000)
+        return conns[port]
+
+    conn(48001).syn(dt=0).synack().ack().send(HTTP)                       # t=0
+    conn(48002).syn(dt=at(1.0)).refuse()                                   # t=1
+    conn(48003).syn(dt=at(2.0)).synack().ack().send(HTTP)                  # t=2
+    conn(48004).syn(dt=at(3.0))                                            # t=3
+    conn(48007, server_port=8443).syn(dt=at(3.5)).synack().ack().send(HTTP)
+    conn(48004).syn(dt=at(4.0))
+    conn(48001).client_fin(dt=at(5.0)).server_fin()                        # c1 ends at 5
+    conn(48004).syn(dt=at(6.0))                                            # c4's last packet
+    conn(48005).syn(dt=at(7.0)).synack().ack().send(HTTP)                  # t=7
+    conn(48003).client_rst(dt=at(8.0))                                     # c3 ends at 8
+    conn(48006).syn(dt=at(8.5)).refuse()                                   # t=8.5
+    conn(48005).client_fin(dt=at(9.0)).server_fin()                        # c5 ends at 9
+    for port, reason, note in [
+        (48001, "established", "open 0-5 s"), (48002, "refused", "at 1 s"),
+        (48003, "established", "open 2-8 s, reset after data"),
+        (48007, "established", "another server, at 3.5 s"),
+        (48004, "no-answer", "SYNs at 3, 4 and 6 s"), (48005, "established", "open 7-9 s"),
+        (48006, "refused", "at 8.5 s"),
+    ]:
+        cap.label(conns[port], reason, note)
+    return cap
+
+
 def main():
     folder = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
     caps = [outcomes(False), outcomes(True), icmp_quotes(), icmpv6_quotes(), port_reuse(False),
-            port_reuse(True), simultaneous_open(), syn_with_data(), mid_stream(), truncated()]
+            port_reuse(True), simultaneous_open(), syn_with_data(), mid_stream(), truncated(),
+            concurrency()]
     caps += link_types()
     rows = []
     for cap in caps:

@@ -4,6 +4,7 @@
  */
 #include <glib.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "streams.h"
 
@@ -27,6 +28,10 @@ static void counting_free(void *ctx, void *ptr)
 
 static const tcpconn_allocator heap = { counting_realloc, counting_free, NULL };
 
+/* Two endpoints of one 4-tuple; orientation 0 is sent from A to B. */
+static const uint8_t endpoint_a[TCPCONN_ENDPOINT_LEN] = { 4, 192, 0, 2, 10, [17] = 0x9c, 0x40 };
+static const uint8_t endpoint_b[TCPCONN_ENDPOINT_LEN] = { 4, 198, 51, 100, 20, [17] = 0x01, 0xbb };
+
 static tcpconn_segment seg(uint32_t frame, uint8_t orientation, uint16_t flags, uint32_t seq,
                            uint32_t ack)
 {
@@ -37,6 +42,8 @@ static tcpconn_segment seg(uint32_t frame, uint8_t orientation, uint16_t flags, 
         .flags = flags,
         .seq = seq,
         .ack = ack,
+        .src_endpoint = orientation ? endpoint_b : endpoint_a,
+        .dst_endpoint = orientation ? endpoint_a : endpoint_b,
     };
     return s;
 }
@@ -148,6 +155,93 @@ static void test_attempts_per_stream_are_capped(void)
     g_assert_cmpuint(live_allocations, ==, 0);
 }
 
+static void test_server_ids(void)
+{
+    tcpconn_servers *s = tcpconn_servers_new(&heap);
+    uint8_t key[TCPCONN_ENDPOINT_LEN] = { 4 };
+    for (uint32_t i = 0; i < 5000; i++) {
+        memcpy(key + 1, &i, sizeof i);
+        g_assert_cmpuint(tcpconn_servers_id(s, key), ==, i);
+    }
+    for (uint32_t i = 0; i < 5000; i += 97) {
+        memcpy(key + 1, &i, sizeof i);
+        g_assert_cmpuint(tcpconn_servers_id(s, key), ==, i); /* found again, not added */
+    }
+    g_assert_cmpuint(tcpconn_servers_count(s), ==, 5000);
+
+    uint32_t index;
+    uint16_t open;
+    tcpconn_servers_attempt_begins(s, 7, &index, &open);
+    tcpconn_servers_attempt_begins(s, 7, &index, &open);
+    g_assert_cmpuint(index, ==, 2);
+    g_assert_cmpuint(open, ==, 2);
+    tcpconn_servers_attempt_closes(s, 7);
+    tcpconn_servers_attempt_begins(s, 7, &index, &open);
+    g_assert_cmpuint(index, ==, 3);
+    g_assert_cmpuint(open, ==, 2);
+    tcpconn_servers_free(s);
+    g_assert_cmpuint(live_allocations, ==, 0);
+}
+
+/* Intervals [start, end] in seconds, per server:
+ *   server 0: A [0,10]  B [2,5]  C [6,20]  D [11,12]  F [20,21]
+ *   server 1: E [3,4]
+ * open at each start, itself included: A 1, B 2, C 2 (B ended at 5),
+ * D 2 (A ended at 10), F 2 (C ends exactly then: still open), E 1. */
+static void test_concurrency_sweep(void)
+{
+    struct {
+        uint32_t server;
+        int start, end;
+        uint16_t expected;
+    } plan[] = {
+        { 0, 0, 10, 1 },  { 0, 2, 5, 2 }, { 0, 6, 20, 2 },
+        { 0, 11, 12, 2 }, { 1, 3, 4, 1 }, { 0, 20, 21, 2 },
+    };
+    enum { N = G_N_ELEMENTS(plan) };
+    tcpconn_attempt attempts[N];
+    tcpconn_attempt *order[N];
+    for (size_t i = 0; i < N; i++) {
+        memset(&attempts[i], 0, sizeof attempts[i]);
+        attempts[i].server = plan[i].server;
+        attempts[i].first_ns = plan[i].start * 1000000000LL;
+        attempts[i].end_ns = plan[i].end * 1000000000LL;
+        attempts[i].first_frame = (uint32_t)i + 1;
+        order[N - 1 - i] = &attempts[i]; /* any order in */
+    }
+    tcpconn_concurrency_final(order, N);
+    for (size_t i = 0; i < N; i++)
+        g_assert_cmpuint(attempts[i].concurrent, ==, plan[i].expected);
+}
+
+static void test_concurrency_while_reading_and_final(void)
+{
+    tcpconn_streams *t = tcpconn_streams_new(&heap);
+    /* Two unanswered attempts to one server, then a third: while reading,
+     * the silent ones still count as open; once the capture is complete
+     * each ended at its only SYN, so none overlaps another. */
+    uint8_t client2[TCPCONN_ENDPOINT_LEN] = { 4, 192, 0, 2, 11, [17] = 0x9c, 0x41 };
+    uint8_t client3[TCPCONN_ENDPOINT_LEN] = { 4, 192, 0, 2, 12, [17] = 0x9c, 0x42 };
+    tcpconn_segment s1 = seg(1, 0, TCPCONN_SYN, 1, 0);
+    tcpconn_segment s2 = seg(2, 0, TCPCONN_SYN, 2, 0);
+    s2.src_endpoint = client2;
+    tcpconn_segment s3 = seg(50, 0, TCPCONN_SYN, 3, 0);
+    s3.src_endpoint = client3;
+    bool started;
+    tcpconn_streams_segment(t, 0, &s1, &started);
+    tcpconn_streams_segment(t, 1, &s2, &started);
+    const tcpconn_attempt *third = tcpconn_streams_segment(t, 2, &s3, &started);
+    g_assert_cmpuint(third->concurrent, ==, 3);
+    g_assert_cmpuint(third->server_index, ==, 3);
+    tcpconn_streams_finish(t);
+    g_assert_true(tcpconn_streams_complete(t));
+    third = tcpconn_streams_attempt_at(t, 2, 50, NULL);
+    g_assert_cmpuint(third->concurrent, ==, 1);
+    g_assert_cmpuint(tcpconn_streams_attempt_at(t, 1, 2, NULL)->concurrent, ==, 1);
+    tcpconn_streams_free(t);
+    g_assert_cmpuint(live_allocations, ==, 0);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -156,5 +250,9 @@ int main(int argc, char **argv)
     g_test_add_func("/streams/growth", test_large_stream_numbers_grow_the_table);
     g_test_add_func("/streams/icmp", test_icmp_decides_the_quoted_attempt);
     g_test_add_func("/streams/cap", test_attempts_per_stream_are_capped);
+    g_test_add_func("/servers/ids", test_server_ids);
+    g_test_add_func("/servers/concurrency-sweep", test_concurrency_sweep);
+    g_test_add_func("/servers/concurrency-while-reading-and-final",
+                    test_concurrency_while_reading_and_final);
     return g_test_run();
 }

@@ -1,0 +1,196 @@
+#!/usr/bin/python3
+"""Every number of `tshark -2 -q -z tcpconn,tree`, and the concurrency fields.
+
+The expected statistics are derived without tcpconn: outcomes, servers and
+clients from each folder's labels.tsv, and SYN counts and connect times from
+plain tshark TCP fields, grouped into attempts by a small independent oracle
+below.
+"""
+import collections
+import os
+import re
+import subprocess
+import unittest
+
+from tshark_run import REPO, command, fields, read_labels, tshark
+
+FOLDERS = [os.path.join(REPO, "captures", f) for f in ("crafted", "real")]
+
+GROUP = {
+    "established": "Connected", "established-after-retry": "Connected",
+    "refused": "Failed", "no-answer": "Failed", "icmp-unreachable": "Failed",
+    "half-open": "Failed", "aborted-by-client": "Failed",
+    "reset-after-established": "Accepted, then dropped",
+    "closed-before-data": "Accepted, then dropped",
+    "handshake-not-seen": "Handshake not in capture",
+}
+
+ROW = re.compile(r"^( *)(\S.*?)\s{2,}(\d+)(?:\s+([\d.]+)\s+(\d+)\s+(\d+))?\s")
+
+
+def parse_tree(text):
+    """{(name, name, ...): (count, max)} for every node of a stats tree."""
+    nodes, path = {}, []
+    for line in text.splitlines():
+        m = ROW.match(line)
+        if not m or m.group(2) == "Topic / Item":
+            continue
+        depth = len(m.group(1))
+        path = path[:depth] + [m.group(2)]
+        nodes[tuple(path)] = (int(m.group(3)), int(m.group(6)) if m.group(6) else None)
+    return nodes
+
+
+def connect_bucket(seconds):
+    for limit, name in ((0.01, "under 10 ms"), (0.1, "10-100 ms"), (1, "100 ms-1 s"),
+                        (3, "1-3 s")):
+        if seconds < limit:
+            return name
+    return "over 3 s"
+
+
+def oracle(capture):
+    """Attempts as plain TCP fields show them: a bare SYN from the client
+    starts an attempt unless it repeats the ISN of one still under way.
+    Returns {(client, server): [(syn_count, connect_seconds or None), ...]}."""
+    rows = fields(capture, ["frame.time_epoch", "ip.src", "ipv6.src", "ip.dst", "ipv6.dst",
+                            "tcp.srcport", "tcp.dstport", "tcp.flags", "tcp.seq_raw",
+                            "tcp.ack_raw", "icmp.type", "icmpv6.type"], two_pass=False)
+    current, found = {}, collections.defaultdict(list)
+    for r in rows:
+        if not r["tcp.flags"] or r["icmp.type"] or r["icmpv6.type"]:
+            continue  # not a TCP segment of its own (ICMP errors quote one)
+        src = endpoint(r["ip.src"] or r["ipv6.src"], r["tcp.srcport"])
+        dst = endpoint(r["ip.dst"] or r["ipv6.dst"], r["tcp.dstport"])
+        flags, t = int(r["tcp.flags"], 16), float(r["frame.time_epoch"])
+        seq, ack = int(r["tcp.seq_raw"]), int(r["tcp.ack_raw"] or 0)
+        key = frozenset((src, dst))
+        a = current.get(key)
+        if flags & 0x16 == 0x02:  # SYN without ACK or RST
+            if a and a["client"] == src and a["isn"] == seq and not a["torn_down"]:
+                a["syns"] += 1
+                continue
+            if a and a["server"] == src and not a["torn_down"]:
+                a["server_isn"] = seq  # simultaneous open
+                continue
+            a = current[key] = dict(client=src, server=dst, isn=seq, start=t, syns=1,
+                                    server_isn=None, connect=None, torn_down=False)
+            found[(src, dst)].append(a)
+            continue
+        if a is None:
+            continue
+        if src == a["server"] and flags & 0x12 == 0x12:
+            a["server_isn"] = seq if a["server_isn"] is None else a["server_isn"]
+        if (src == a["client"] and flags & 0x10 and not flags & 0x04 and a["server_isn"] is not None
+                and a["connect"] is None and ack == (a["server_isn"] + 1) % 2**32):
+            a["connect"] = t - a["start"]
+        if flags & 0x04:
+            a["torn_down"] = True
+    return {k: [(a["syns"], a["connect"]) for a in v] for k, v in found.items()}
+
+
+def endpoint(address, port):
+    return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+
+
+def expected_tree(folder, name, labels):
+    """The counts the stats tree must show for one capture."""
+    n = collections.Counter()
+    syns_by_pair = oracle(os.path.join(folder, name))
+    position = collections.Counter()
+    for label in labels:
+        reason, server, client = label["reason"], label["server"], label["client"]
+        group = GROUP[reason]
+        for path in [("Attempts by outcome",), ("Attempts by outcome", group),
+                     ("Attempts by outcome", group, reason), ("Attempts by server",),
+                     ("Attempts by server", server), ("Attempts by server", server, group),
+                     ("Attempts by server", server, group, reason),
+                     ("Concurrent attempts by server",), ("Concurrent attempts by server", server),
+                     ("Attempts by client",),
+                     ("Attempts by client", client.rsplit(":", 1)[0].strip("[]")),
+                     ("SYNs per attempt",)]:
+            n[path] += 1
+        if reason == "handshake-not-seen":
+            continue  # no SYN of its own in the capture
+        pair = (client, server)
+        syns, connect = syns_by_pair[pair][position[pair]]
+        position[pair] += 1
+        n[("SYNs per attempt", str(syns) if syns < 4 else "4 or more")] += 1
+        if GROUP[reason] in ("Connected", "Accepted, then dropped") or (
+                reason == "half-open" and connect is not None):
+            n[("Connect time (connected attempts)",)] += 1
+            n[("Connect time (connected attempts)", connect_bucket(connect))] += 1
+    return dict(n)
+
+
+class StatisticsTree(unittest.TestCase):
+    def test_every_number_matches_the_labels(self):
+        for folder in FOLDERS:
+            by_file = collections.OrderedDict()
+            for label in read_labels(os.path.join(folder, "labels.tsv")):
+                by_file.setdefault(label["file"], []).append(label)
+            for name, labels in by_file.items():
+                with self.subTest(capture=name):
+                    out = tshark("-r", os.path.join(folder, name), "-2", "-q", "-z",
+                                 "tcpconn,tree")
+                    shown = {path: count for path, (count, _) in parse_tree(out).items()
+                             if count > 0}
+                    self.assertEqual(shown, expected_tree(folder, name, labels))
+
+    def test_filter_selects_attempts_by_deciding_packet(self):
+        capture = os.path.join(REPO, "captures", "crafted", "outcomes-v4.pcap")
+        out = tshark("-r", capture, "-2", "-q", "-z", "tcpconn,tree,tcpconn.failed")
+        tree = parse_tree(out)
+        self.assertEqual(tree[("Attempts by outcome",)][0], 7)
+        self.assertEqual(tree[("Attempts by outcome", "Connected")][0], 0)
+
+    def test_listed_in_z_help(self):
+        # tshark prints the -z list on stderr.
+        p = subprocess.run(command("tshark", ["-z", "help"]), capture_output=True, text=True)
+        self.assertRegex(p.stderr, r"(?m)^\s+tcpconn,tree$")
+
+
+class Concurrency(unittest.TestCase):
+    """captures/crafted/concurrency-v4.pcap: attempts to 198.51.100.20:443
+    open over [0,5], [1,1.0004], [2,8], [3,6], [7,9], [8.5,8.6] seconds, and
+    one to port 8443 at 3.5 s."""
+    CAPTURE = os.path.join(REPO, "captures", "crafted", "concurrency-v4.pcap")
+    FINAL = {48001: 1, 48002: 2, 48003: 2, 48004: 3, 48005: 2, 48006: 2, 48007: 1}
+    # While reading in one pass, an attempt that never closed (48004's
+    # unanswered SYNs) still counts as open.
+    WHILE_READING = {48001: 1, 48002: 2, 48003: 2, 48004: 3, 48005: 3, 48006: 3, 48007: 1}
+    ORDER = {48001: 1, 48002: 2, 48003: 3, 48004: 4, 48005: 5, 48006: 6, 48007: 1}
+
+    def per_attempt(self, two_pass):
+        rows = fields(self.CAPTURE, ["tcpconn.client", "tcpconn.concurrent",
+                                     "tcpconn.server_attempts"], two_pass=two_pass,
+                      display_filter="tcp.flags == 0x002")  # the SYNs
+        return {int(r["tcpconn.client"].rsplit(":", 1)[1]):
+                (int(r["tcpconn.concurrent"]), int(r["tcpconn.server_attempts"])) for r in rows}
+
+    def test_final_values_on_every_packet(self):
+        rows = fields(self.CAPTURE, ["tcpconn.client", "tcpconn.concurrent"], two_pass=True)
+        for r in rows:
+            port = int(r["tcpconn.client"].rsplit(":", 1)[1])
+            self.assertEqual(int(r["tcpconn.concurrent"]), self.FINAL[port], r)
+        values = self.per_attempt(two_pass=True)
+        self.assertEqual({p: v[0] for p, v in values.items()}, self.FINAL)
+        self.assertEqual({p: v[1] for p, v in values.items()}, self.ORDER)
+
+    def test_one_pass_values(self):
+        values = self.per_attempt(two_pass=False)
+        self.assertEqual({p: v[0] for p, v in values.items()}, self.WHILE_READING)
+
+    def test_peak_in_statistics(self):
+        tree = parse_tree(tshark("-r", self.CAPTURE, "-2", "-q", "-z", "tcpconn,tree"))
+        self.assertEqual(tree[("Concurrent attempts by server", "198.51.100.20:443")], (6, 3))
+        self.assertEqual(tree[("Concurrent attempts by server", "198.51.100.20:8443")], (1, 1))
+
+    def test_filter_on_concurrency(self):
+        rows = fields(self.CAPTURE, ["tcpconn.client"], two_pass=True,
+                      display_filter="tcpconn.failed && tcpconn.concurrent > 2")
+        self.assertEqual({r["tcpconn.client"] for r in rows}, {"192.0.2.10:48004"})
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
