@@ -55,7 +55,20 @@ typedef struct {
     uint32_t payload_len;
     const uint8_t *src_endpoint;
     const uint8_t *dst_endpoint;
+    /* Only for the Zeek view (zeek.h). */
+    uint16_t window;
+    uint16_t src_port;
+    uint16_t dst_port;
+    uint8_t zeek_view;    /* tcpconn_zeek_view */
+    bool payload_cut_off; /* the capture holds only part of the payload */
 } tcpconn_segment;
+
+/* How Zeek would take a segment that tcpconn reads normally. */
+typedef enum {
+    TCPCONN_ZEEK_USE = 0,
+    TCPCONN_ZEEK_BAD_CHECKSUM, /* noted as 'C', otherwise ignored */
+    TCPCONN_ZEEK_DROP,         /* bad IPv4 header checksum, or TCP header not all captured */
+} tcpconn_zeek_view;
 
 /* An ICMP or ICMPv6 error that quotes the start of a TCP segment. */
 typedef struct {

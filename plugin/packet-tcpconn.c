@@ -53,6 +53,8 @@ static int hf_server = -1;
 static int hf_server_port = -1;
 static int hf_concurrent = -1;
 static int hf_server_attempts = -1;
+static int hf_conn_state = -1;
+static int hf_history = -1;
 
 static int ett_tcpconn = -1;
 
@@ -73,6 +75,8 @@ static int tcpconn_tap = -1;
 
 /* Preferences. */
 static tcpconn_pref_bool pref_note_retries = TRUE;
+static tcpconn_pref_bool pref_zeek = FALSE;
+static tcpconn_pref_bool pref_zeek_checksums = FALSE;
 
 /* Per capture file: the attempts, in wmem_file_scope() so they go with the
  * file. */
@@ -121,7 +125,7 @@ static void file_scope_free(void *ctx _U_, void *ptr)
 static void tcpconn_init(void)
 {
     static const tcpconn_allocator file_scope = { file_scope_realloc, file_scope_free, NULL };
-    attempts = tcpconn_streams_new(&file_scope);
+    attempts = tcpconn_streams_new(&file_scope, pref_zeek);
     /* The expert tap is registered after the handoffs, so look it up here. */
     expert_tap = find_tap_id("expert");
 }
@@ -380,6 +384,17 @@ static void add_outcome_tree(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo
         it = proto_tree_add_boolean(st, hf_provisional, tvb, 0, 0, 1);
         proto_item_set_generated(it);
     }
+    const tcpconn_zeek *z = tcpconn_streams_zeek(attempts, a);
+    if (z != NULL) {
+        const char *state = tcpconn_zeek_conn_state(z);
+        it = proto_tree_add_string(st, hf_conn_state, tvb, 0, 0, state);
+        proto_item_append_text(it, " (%s)", tcpconn_zeek_conn_state_meaning(state));
+        proto_item_set_generated(it);
+        char history[TCPCONN_ZEEK_HISTORY_MAX + 1];
+        tcpconn_zeek_history(z, history);
+        it = proto_tree_add_string(st, hf_history, tvb, 0, 0, history);
+        proto_item_set_generated(it);
+    }
     if (reason == TCPCONN_RESET_AFTER_ESTABLISHED || reason == TCPCONN_CLOSED_BEFORE_DATA) {
         it = proto_tree_add_string(st, hf_ended_by, tvb, 0, 0,
                                    (a->flags & TCPCONN_A_BY_RESPONDER) ? "server" : "client");
@@ -438,7 +453,7 @@ static int dissect_tcpconn(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, 
     /* After the first pass only a tree or a tap can show anything. */
     if (attempts == NULL || (!first_pass && tree == NULL && !expert_wanted && !stats_wanted))
         return 0;
-    if (!tcpconn_wire_read(pinfo, tvb, &w))
+    if (!tcpconn_wire_read(pinfo, tvb, pref_zeek && pref_zeek_checksums, &w))
         return 0;
 
     bool complete = tcpconn_streams_complete(attempts);
@@ -561,6 +576,16 @@ static void proto_register_tcpconn(void)
             "Which attempt to this server address and port this is, in capture order: 1 for the "
             "first",
             HFILL } },
+        { &hf_conn_state,
+          { "Zeek conn_state", "tcpconn.conn_state", FT_STRING, BASE_NONE, NULL, 0x0,
+            "The connection's state code as Zeek's conn.log gives it (S0, S1, SF, REJ, S2, S3, "
+            "RSTO, RSTR, RSTOS0, RSTRH, SH, SHR, OTH); needs the tcpconn.zeek preference",
+            HFILL } },
+        { &hf_history,
+          { "Zeek history", "tcpconn.history", FT_STRING, BASE_NONE, NULL, 0x0,
+            "The connection's history letters as Zeek's conn.log gives them (upper case: "
+            "originator, lower case: responder); needs the tcpconn.zeek preference",
+            HFILL } },
         { &hf_ended_by,
           { "Ended by", "tcpconn.ended_by", FT_STRING, BASE_NONE, NULL, 0x0,
             "For reset-after-established and closed-before-data: which side sent the RST or "
@@ -617,6 +642,19 @@ static void proto_register_tcpconn(void)
         "Add a Note expert item when a connection succeeded only after SYN or SYN-ACK "
         "retransmissions",
         &pref_note_retries);
+
+    prefs_register_bool_preference(
+        prefs, "zeek", "Zeek conn_state and history",
+        "Keep Zeek's view of each connection and show it as tcpconn.conn_state and "
+        "tcpconn.history (88 more bytes of memory per TCP stream); takes effect when a "
+        "capture is (re)loaded",
+        &pref_zeek);
+    prefs_register_bool_preference(
+        prefs, "zeek_checksums", "Check TCP checksums like Zeek",
+        "Verify every TCP checksum, record bad ones as Zeek's history letter C and otherwise "
+        "ignore those segments in the Zeek view, as Zeek does without -C. Off by default, "
+        "because checksum offload makes the capturing host's own segments look bad",
+        &pref_zeek_checksums);
 
     tcpconn_tap = register_tap("tcpconn");
     tcpconn_handle = register_dissector("tcpconn", dissect_tcpconn, proto_tcpconn);

@@ -24,13 +24,18 @@ struct tcpconn_streams {
     size_t attempts;
     tcpconn_servers *servers;
     bool complete; /* the whole capture has been read */
+    /* Optional Zeek view, element for element beside `first` and `later`. */
+    tcpconn_zeek *zeek_first;
+    tcpconn_zeek *zeek_later;
+    bool zeek;
 };
 
-tcpconn_streams *tcpconn_streams_new(const tcpconn_allocator *alloc)
+tcpconn_streams *tcpconn_streams_new(const tcpconn_allocator *alloc, bool zeek)
 {
     tcpconn_streams *t = alloc->realloc(alloc->ctx, NULL, sizeof *t);
     memset(t, 0, sizeof *t);
     t->alloc = *alloc;
+    t->zeek = zeek;
     t->servers = tcpconn_servers_new(alloc);
     return t;
 }
@@ -42,6 +47,8 @@ void tcpconn_streams_free(tcpconn_streams *t)
     tcpconn_servers_free(t->servers);
     t->alloc.free(t->alloc.ctx, t->first);
     t->alloc.free(t->alloc.ctx, t->later);
+    t->alloc.free(t->alloc.ctx, t->zeek_first);
+    t->alloc.free(t->alloc.ctx, t->zeek_later);
     t->alloc.free(t->alloc.ctx, t);
 }
 
@@ -65,6 +72,9 @@ static tcpconn_attempt *first_slot(tcpconn_streams *t, uint32_t stream)
             len *= 2;
         t->first = t->alloc.realloc(t->alloc.ctx, t->first, len * sizeof *t->first);
         memset(t->first + t->first_len, 0, (len - t->first_len) * sizeof *t->first);
+        if (t->zeek)
+            t->zeek_first =
+                t->alloc.realloc(t->alloc.ctx, t->zeek_first, len * sizeof *t->zeek_first);
         t->first_len = len;
     }
     return &t->first[stream];
@@ -76,15 +86,55 @@ static uint32_t append_later(tcpconn_streams *t)
     if (t->later_len == t->later_cap) {
         size_t cap = t->later_cap ? t->later_cap * 2 : 64;
         t->later = t->alloc.realloc(t->alloc.ctx, t->later, cap * sizeof *t->later);
+        if (t->zeek)
+            t->zeek_later =
+                t->alloc.realloc(t->alloc.ctx, t->zeek_later, cap * sizeof *t->zeek_later);
         t->later_cap = cap;
     }
     t->later_len++;
     return (uint32_t)t->later_len;
 }
 
+static tcpconn_zeek *zeek_of(const tcpconn_streams *t, const tcpconn_attempt *a)
+{
+    if (!t->zeek)
+        return NULL;
+    if (a >= t->first && a < t->first + t->first_len)
+        return &t->zeek_first[a - t->first];
+    return &t->zeek_later[a - t->later];
+}
+
+const tcpconn_zeek *tcpconn_streams_zeek(const tcpconn_streams *t, const tcpconn_attempt *a)
+{
+    return zeek_of(t, a);
+}
+
+static tcpconn_zeek_segment zeek_segment(const tcpconn_segment *s)
+{
+    tcpconn_zeek_segment z = {
+        .orientation = s->orientation,
+        .flags = s->flags,
+        .seq = s->seq,
+        .ack = s->ack,
+        .payload_len = s->payload_len,
+        .window = s->window,
+        .src_port = s->src_port,
+        .dst_port = s->dst_port,
+        .view = s->zeek_view,
+        .payload_cut_off = s->payload_cut_off,
+        .time_ns = s->time_ns,
+    };
+    return z;
+}
+
 /* Starts attempt `a` with `s` and counts it for its server. */
 static void begin_attempt(tcpconn_streams *t, tcpconn_attempt *a, const tcpconn_segment *s)
 {
+    tcpconn_zeek *z = zeek_of(t, a);
+    if (z != NULL) {
+        tcpconn_zeek_segment zs = zeek_segment(s);
+        tcpconn_zeek_start(z, &zs);
+    }
     tcpconn_attempt_start(a, s);
     const uint8_t *server =
         tcpconn_attempt_from_initiator(a, s->orientation) ? s->dst_endpoint : s->src_endpoint;
@@ -102,6 +152,11 @@ static void continue_attempt(tcpconn_streams *t, tcpconn_attempt *a, const tcpco
     tcpconn_attempt_segment(a, s);
     if (!was_closed && tcpconn_attempt_is_closed(a))
         tcpconn_servers_attempt_closes(t->servers, a->server);
+    tcpconn_zeek *z = zeek_of(t, a);
+    if (z != NULL) {
+        tcpconn_zeek_segment zs = zeek_segment(s);
+        tcpconn_zeek_segment_in(z, &zs);
+    }
 }
 
 tcpconn_attempt *tcpconn_streams_segment(tcpconn_streams *t, uint32_t stream,
@@ -224,6 +279,7 @@ size_t tcpconn_streams_attempts(const tcpconn_streams *t)
 
 size_t tcpconn_streams_bytes(const tcpconn_streams *t)
 {
-    return sizeof *t + (t->first_len + t->later_cap) * sizeof(tcpconn_attempt) +
+    size_t per_attempt = sizeof(tcpconn_attempt) + (t->zeek ? sizeof(tcpconn_zeek) : 0);
+    return sizeof *t + (t->first_len + t->later_cap) * per_attempt +
            tcpconn_servers_bytes(t->servers);
 }

@@ -12,6 +12,7 @@
 #include "allocator.h"
 #include "attempt.h"
 #include "servers.h"
+#include "zeek.h"
 
 /* A tcp.stream very rarely holds more than one attempt (Wireshark usually
  * opens a new stream when ports are reused). A hostile capture could make
@@ -21,7 +22,9 @@
 
 typedef struct tcpconn_streams tcpconn_streams;
 
-tcpconn_streams *tcpconn_streams_new(const tcpconn_allocator *alloc);
+/* `zeek`: also keep Zeek's conn_state and history per attempt (zeek.h),
+ * which costs sizeof(tcpconn_zeek) more per attempt. */
+tcpconn_streams *tcpconn_streams_new(const tcpconn_allocator *alloc, bool zeek);
 void tcpconn_streams_free(tcpconn_streams *t);
 
 /* Feeds a segment of `stream` (its src_endpoint and dst_endpoint must be
@@ -46,6 +49,10 @@ const tcpconn_attempt *tcpconn_streams_attempt_at(const tcpconn_streams *t, uint
 const tcpconn_attempt *tcpconn_streams_attempt_for_icmp(const tcpconn_streams *t, uint32_t stream,
                                                         const tcpconn_icmp *e,
                                                         unsigned *attempt_number);
+
+/* The Zeek view of attempt `a` (from this table), or NULL when the table
+ * keeps none. */
+const tcpconn_zeek *tcpconn_streams_zeek(const tcpconn_streams *t, const tcpconn_attempt *a);
 
 /* The whole capture has been read: undecided attempts take their
  * end-of-capture outcome, and concurrency is recounted with every attempt's

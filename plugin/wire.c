@@ -38,8 +38,9 @@
 #define IPV4_MIN_HEADER 20
 #define IPV6_HEADER     40
 #define TCP_MIN_HEADER  20
-/* Enough of a TCP header to read the flags. */
-#define TCP_FLAGS_END 14
+/* Enough of a TCP header to read the flags, and the window. */
+#define TCP_FLAGS_END  14
+#define TCP_WINDOW_END 16
 /* RFC 792: an ICMP error quotes at least the first 8 bytes of the datagram. */
 #define TCP_QUOTE_MIN 8
 #define ICMP_HEADER   8
@@ -98,7 +99,8 @@ static bool stream_from_conversation(const packet_info *pinfo, const tcpconn_wir
  * datagram ends. */
 typedef struct {
     uint8_t protocol;
-    unsigned offset;
+    unsigned start;  /* of the IP header */
+    unsigned offset; /* of the upper-layer header */
     unsigned end;
     bool later_fragment; /* a fragment other than the first: no upper header here */
 } ip_payload;
@@ -118,6 +120,7 @@ static bool ipv4_payload(const uint8_t *p, unsigned captured, unsigned reported,
     if (header_len < IPV4_MIN_HEADER || q + header_len > captured)
         return false;
     out->protocol = p[q + 9];
+    out->start = q;
     out->offset = q + header_len;
     out->end = datagram_end(q, pntoh16(p + q + 2), reported);
     out->later_fragment = (pntoh16(p + q + 6) & 0x1fff) != 0;
@@ -130,6 +133,7 @@ static bool ipv6_payload(const uint8_t *p, unsigned captured, unsigned reported,
     uint8_t next = p[q + 6];
     unsigned o = q + IPV6_HEADER;
 
+    out->start = q;
     out->end = datagram_end(q + IPV6_HEADER, pntoh16(p + q + 4), reported);
     out->later_fragment = false;
     for (int i = 0; i < IPV6_MAX_EXTENSION_HEADERS; i++) {
@@ -196,8 +200,51 @@ static bool read_tcp_header(const uint8_t *p, unsigned captured, unsigned off, u
     seg->seq = pntoh32(p + off + 4);
     seg->ack = pntoh32(p + off + 8);
     seg->flags = pntoh16(p + off + 12) & 0x0fff;
+    /* A window we cannot read is taken as open, not as zero. */
+    seg->window = off + TCP_WINDOW_END <= captured ? pntoh16(p + off + 14) : UINT16_MAX;
+    seg->src_port = (uint16_t)pinfo->srcport;
+    seg->dst_port = (uint16_t)pinfo->destport;
     seg->payload_len = end > off + header_len ? end - off - header_len : 0;
+    seg->payload_cut_off = seg->payload_len > 0 && end > captured;
+    /* Zeek skips a segment whose header (options included) was cut off. */
+    seg->zeek_view = off + header_len > captured ? TCPCONN_ZEEK_DROP : TCPCONN_ZEEK_USE;
     return true;
+}
+
+static uint32_t ones_complement_add(uint32_t sum, const uint8_t *p, unsigned len)
+{
+    for (unsigned i = 0; i + 1 < len; i += 2)
+        sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+    if (len & 1)
+        sum += (uint32_t)p[len - 1] << 8;
+    return sum;
+}
+
+/* True when an IPv4 header's checksum is wrong (IPv6 has none). */
+static bool ipv4_header_checksum_bad(const uint8_t *p, unsigned ip_start, unsigned header_len)
+{
+    uint32_t sum = ones_complement_add(0, p + ip_start, header_len);
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return sum != 0xffff;
+}
+
+/* True when the whole segment was captured and its checksum is wrong.
+ * Checksum offload makes a capturing host's own segments look wrong, which
+ * is why this is only done when asked (for Zeek's 'C'). */
+static bool tcp_checksum_bad(const uint8_t *p, unsigned captured, unsigned off, unsigned end,
+                             const packet_info *pinfo)
+{
+    if (end <= off || end > captured)
+        return false;
+    unsigned tcp_len = end - off;
+    uint32_t sum = ones_complement_add(0, pinfo->src.data, (unsigned)pinfo->src.len);
+    sum = ones_complement_add(sum, pinfo->dst.data, (unsigned)pinfo->dst.len);
+    sum += IP_PROTO_TCP + (tcp_len & 0xffff) + (tcp_len >> 16);
+    sum = ones_complement_add(sum, p + off, tcp_len);
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return sum != 0xffff;
 }
 
 static bool icmp_error_type(uint8_t type, bool v6, bool *unreachable)
@@ -263,8 +310,9 @@ static bool read_reassembled_tcp(const packet_info *pinfo, tvbuff_t *frame_tvb, 
         unsigned captured = tvb_captured_length(tvb);
         if (captured < TCP_FLAGS_END)
             continue;
-        const uint8_t *p = tvb_get_ptr(tvb, 0, TCP_FLAGS_END);
-        if (read_tcp_header(p, TCP_FLAGS_END, 0, tvb_reported_length(tvb), pinfo, &out->segment))
+        unsigned header = captured < TCP_WINDOW_END ? captured : TCP_WINDOW_END;
+        const uint8_t *p = tvb_get_ptr(tvb, 0, (int)header);
+        if (read_tcp_header(p, header, 0, tvb_reported_length(tvb), pinfo, &out->segment))
             return true;
     }
     return false;
@@ -272,7 +320,8 @@ static bool read_reassembled_tcp(const packet_info *pinfo, tvbuff_t *frame_tvb, 
 
 /* Reads the segment, or the ICMP error, carried by the IP datagram `ip`. */
 static bool read_ip_payload(const uint8_t *p, unsigned captured, const ip_payload *ip,
-                            packet_info *pinfo, tvbuff_t *tvb, tcpconn_wire *out)
+                            packet_info *pinfo, tvbuff_t *tvb, bool check_checksum,
+                            tcpconn_wire *out)
 {
     bool v6 = pinfo->src.type == AT_IPv6;
 
@@ -282,6 +331,14 @@ static bool read_ip_payload(const uint8_t *p, unsigned captured, const ip_payloa
                          : read_tcp_header(p, captured, ip->offset, ip->end, pinfo, &out->segment);
         if (!found)
             return false;
+        /* Zeek drops a datagram with a bad IPv4 header checksum without a
+         * trace, and notes a bad TCP checksum as 'C'. */
+        if (check_checksum && !v6 && ipv4_header_checksum_bad(p, ip->start, ip->offset - ip->start))
+            out->segment.zeek_view = TCPCONN_ZEEK_DROP;
+        else if (check_checksum && !ip->later_fragment &&
+                 out->segment.zeek_view == TCPCONN_ZEEK_USE &&
+                 tcp_checksum_bad(p, captured, ip->offset, ip->end, pinfo))
+            out->segment.zeek_view = TCPCONN_ZEEK_BAD_CHECKSUM;
         copy_address_shallow(&out->src, &pinfo->src);
         copy_address_shallow(&out->dst, &pinfo->dst);
         out->src_port = (uint16_t)pinfo->srcport;
@@ -298,24 +355,42 @@ static bool read_ip_payload(const uint8_t *p, unsigned captured, const ip_payloa
  * is first looked for where the previous frame had it. */
 static unsigned ip_offset_hint;
 
-static bool locate(packet_info *pinfo, tvbuff_t *tvb, tcpconn_wire *out)
+/* Looks for the segment in one data source. */
+static bool locate_in(packet_info *pinfo, tvbuff_t *tvb, bool use_hint, bool check_checksum,
+                      tcpconn_wire *out)
 {
     unsigned captured = tvb_captured_length(tvb);
     if (captured == 0)
         return false;
-    const uint8_t *p = tvb_get_ptr(tvb, 0, captured);
+    const uint8_t *p = tvb_get_ptr(tvb, 0, (int)captured);
     unsigned reported = tvb_reported_length(tvb);
     ip_payload ip;
 
-    if (ip_header_at(p, captured, reported, ip_offset_hint, &pinfo->src, &pinfo->dst, &ip) &&
-        read_ip_payload(p, captured, &ip, pinfo, tvb, out))
+    if (use_hint &&
+        ip_header_at(p, captured, reported, ip_offset_hint, &pinfo->src, &pinfo->dst, &ip) &&
+        read_ip_payload(p, captured, &ip, pinfo, tvb, check_checksum, out))
         return true;
     for (unsigned q = 0; q < captured; q++) {
         if (ip_header_at(p, captured, reported, q, &pinfo->src, &pinfo->dst, &ip) &&
-            read_ip_payload(p, captured, &ip, pinfo, tvb, out)) {
-            ip_offset_hint = q;
+            read_ip_payload(p, captured, &ip, pinfo, tvb, check_checksum, out)) {
+            if (use_hint)
+                ip_offset_hint = q;
             return true;
         }
+    }
+    return false;
+}
+
+/* The frame itself, then what was reassembled from it (a tunnel carried in
+ * IP fragments has its inner headers only there). */
+static bool locate(packet_info *pinfo, tvbuff_t *frame_tvb, bool check_checksum, tcpconn_wire *out)
+{
+    if (locate_in(pinfo, frame_tvb, true, check_checksum, out))
+        return true;
+    for (GSList *l = pinfo->data_src; l != NULL; l = l->next) {
+        tvbuff_t *tvb = get_data_source_tvb((struct data_source *)l->data);
+        if (tvb != frame_tvb && locate_in(pinfo, tvb, false, check_checksum, out))
+            return true;
     }
     return false;
 }
@@ -338,14 +413,15 @@ static uint8_t orientation_of(const tcpconn_wire *w)
     return c > 0 || (c == 0 && w->src_port > w->dst_port);
 }
 
-bool tcpconn_wire_read(packet_info *pinfo, tvbuff_t *frame_tvb, tcpconn_wire *out)
+bool tcpconn_wire_read(packet_info *pinfo, tvbuff_t *frame_tvb, bool check_checksum,
+                       tcpconn_wire *out)
 {
     if (pinfo->ptype != PT_TCP || pinfo->src.type != pinfo->dst.type ||
         (pinfo->src.type != AT_IPv4 && pinfo->src.type != AT_IPv6))
         return false;
 
     memset(out, 0, sizeof *out);
-    if (!locate(pinfo, frame_tvb, out))
+    if (!locate(pinfo, frame_tvb, check_checksum, out))
         return false;
 
     uint32_t seq = out->kind == TCPCONN_WIRE_SEGMENT ? out->segment.seq : out->icmp.quoted_seq;

@@ -33,8 +33,10 @@ typedef struct {
 /* Looks up the ids of the protocols and dissector data this needs. */
 void tcpconn_wire_init(void);
 
-/* Reads what tcpconn needs from the frame that was just dissected.
- * Returns false when the frame carries no TCP segment that TCP tracked. */
-bool tcpconn_wire_read(packet_info *pinfo, tvbuff_t *frame_tvb, tcpconn_wire *out);
+/* Reads what tcpconn needs from the frame that was just dissected, and checks
+ * the TCP checksum when asked. Returns false when the frame carries no TCP
+ * segment that TCP tracked. */
+bool tcpconn_wire_read(packet_info *pinfo, tvbuff_t *frame_tvb, bool check_checksum,
+                       tcpconn_wire *out);
 
 #endif /* TCPCONN_WIRE_H */

@@ -14,6 +14,6 @@ if ! dpkg -s $packages >/dev/null 2>&1; then
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $packages
 fi
 
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTCPCONN_WERROR=ON
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTCPCONN_WERROR=ON -DBUILD_TESTING=ON
 cmake --build build -j "$(nproc)"
 exec ctest --test-dir build --output-on-failure

@@ -65,7 +65,7 @@ static void feed(tcpconn_streams *t, uint32_t stream, tcpconn_segment s, bool ex
 
 static void test_port_reuse_refused_then_established(void)
 {
-    tcpconn_streams *t = tcpconn_streams_new(&heap);
+    tcpconn_streams *t = tcpconn_streams_new(&heap, false);
     feed(t, 0, seg(1, 0, TCPCONN_SYN, 100, 0), true);
     feed(t, 0, seg(2, 1, TCPCONN_RST | TCPCONN_ACK, 0, 101), false);
     feed(t, 0, seg(3, 0, TCPCONN_SYN, 9000, 0), true); /* new ISN: a new attempt */
@@ -86,7 +86,7 @@ static void test_port_reuse_refused_then_established(void)
 
 static void test_streams_are_independent(void)
 {
-    tcpconn_streams *t = tcpconn_streams_new(&heap);
+    tcpconn_streams *t = tcpconn_streams_new(&heap, false);
     feed(t, 5, seg(1, 0, TCPCONN_SYN, 1, 0), true);
     feed(t, 2, seg(2, 1, TCPCONN_SYN, 1, 0), true);
     feed(t, 2, seg(3, 0, TCPCONN_RST | TCPCONN_ACK, 0, 2), false);
@@ -99,7 +99,7 @@ static void test_streams_are_independent(void)
 
 static void test_large_stream_numbers_grow_the_table(void)
 {
-    tcpconn_streams *t = tcpconn_streams_new(&heap);
+    tcpconn_streams *t = tcpconn_streams_new(&heap, false);
     for (uint32_t s = 0; s < 100000; s += 7)
         feed(t, s, seg(s + 1, 0, TCPCONN_SYN, s, 0), true);
     g_assert_cmpint(reason_at(t, 99995, 99996, NULL), ==, TCPCONN_NO_ANSWER);
@@ -112,7 +112,7 @@ static void test_large_stream_numbers_grow_the_table(void)
 
 static void test_icmp_decides_the_quoted_attempt(void)
 {
-    tcpconn_streams *t = tcpconn_streams_new(&heap);
+    tcpconn_streams *t = tcpconn_streams_new(&heap, false);
     feed(t, 0, seg(1, 1, TCPCONN_SYN, 100, 0), true);
     feed(t, 0, seg(2, 0, TCPCONN_RST | TCPCONN_ACK, 0, 101), false);
     feed(t, 0, seg(3, 1, TCPCONN_SYN, 200, 0), true);
@@ -138,7 +138,7 @@ static void test_icmp_decides_the_quoted_attempt(void)
 
 static void test_attempts_per_stream_are_capped(void)
 {
-    tcpconn_streams *t = tcpconn_streams_new(&heap);
+    tcpconn_streams *t = tcpconn_streams_new(&heap, false);
     uint32_t frame = 0;
     for (uint32_t i = 0; i < 1000; i++) {
         tcpconn_segment s = seg(++frame, 0, TCPCONN_SYN, i * 7919u, 0);
@@ -216,7 +216,7 @@ static void test_concurrency_sweep(void)
 
 static void test_concurrency_while_reading_and_final(void)
 {
-    tcpconn_streams *t = tcpconn_streams_new(&heap);
+    tcpconn_streams *t = tcpconn_streams_new(&heap, false);
     /* Two unanswered attempts to one server, then a third: while reading,
      * the silent ones still count as open; once the capture is complete
      * each ended at its only SYN, so none overlaps another. */
