@@ -341,87 +341,87 @@ static void add_expert(packet_info *pinfo, proto_item *ti, const tcpconn_attempt
     }
 }
 
+/* Every tcpconn item is generated: none of it is in the packet's bytes. */
+static void add_uint(proto_tree *st, int hf, tvbuff_t *tvb, uint32_t value)
+{
+    proto_item_set_generated(proto_tree_add_uint(st, hf, tvb, 0, 0, value));
+}
+
+static proto_item *add_string(proto_tree *st, int hf, tvbuff_t *tvb, const char *value)
+{
+    proto_item *it = proto_tree_add_string(st, hf, tvb, 0, 0, value);
+    proto_item_set_generated(it);
+    return it;
+}
+
+/* For the booleans that are present only when true. */
+static void add_flag(proto_tree *st, int hf, tvbuff_t *tvb)
+{
+    proto_item_set_generated(proto_tree_add_boolean(st, hf, tvb, 0, 0, 1));
+}
+
+static void add_duration(proto_tree *st, int hf, tvbuff_t *tvb, uint32_t us)
+{
+    nstime_t t = nstime_from_us(us);
+    proto_item_set_generated(proto_tree_add_time(st, hf, tvb, 0, 0, &t));
+}
+
+static void add_zeek_view(proto_tree *st, tvbuff_t *tvb, const tcpconn_zeek *z)
+{
+    const char *state = tcpconn_zeek_conn_state(z);
+    proto_item_append_text(add_string(st, hf_conn_state, tvb, state), " (%s)",
+                           tcpconn_zeek_conn_state_meaning(state));
+    char history[TCPCONN_ZEEK_HISTORY_MAX + 1];
+    tcpconn_zeek_history(z, history);
+    add_string(st, hf_history, tvb, history);
+}
+
 static void add_outcome_tree(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
                              const tcpconn_wire *w, const tcpconn_attempt *a, unsigned number)
 {
-    tcpconn_reason reason = tcpconn_attempt_reason(a, tcpconn_streams_complete(attempts));
-    bool provisional = tcpconn_attempt_is_provisional(a, tcpconn_streams_complete(attempts));
+    bool complete = tcpconn_streams_complete(attempts);
+    tcpconn_reason reason = tcpconn_attempt_reason(a, complete);
+    bool provisional = tcpconn_attempt_is_provisional(a, complete);
     tcpconn_endpoints e = endpoints_of(w, a);
 
     proto_item *ti = proto_tree_add_item(tree, proto_tcpconn, tvb, 0, 0, ENC_NA);
     proto_item_set_generated(ti);
-    if (proto_field_is_referenced(tree, proto_tcpconn))
+    /* The sentence is only read, never filtered on: build it for a visible
+     * tree only. */
+    if (PTREE_DATA(tree)->visible)
         set_summary(ti, pinfo->pool, a, reason, provisional,
                     endpoint_to_str(pinfo->pool, e.server, e.server_port),
                     e.server->type == AT_IPv6);
     proto_tree *st = proto_item_add_subtree(ti, ett_tcpconn);
 
-    proto_item *it;
-    it = proto_tree_add_uint(st, hf_stream, tvb, 0, 0, w->stream);
-    proto_item_set_generated(it);
-    it = proto_tree_add_uint(st, hf_attempt, tvb, 0, 0, number);
-    proto_item_set_generated(it);
-    it = proto_tree_add_string(st, hf_reason, tvb, 0, 0, tcpconn_reason_name(reason));
-    proto_item_set_generated(it);
+    add_uint(st, hf_stream, tvb, w->stream);
+    add_uint(st, hf_attempt, tvb, number);
+    add_string(st, hf_reason, tvb, tcpconn_reason_name(reason));
     /* Formatting addresses costs; only do it when someone will look. */
-    if (proto_field_is_referenced(tree, hf_client)) {
-        it = proto_tree_add_string(st, hf_client, tvb, 0, 0,
-                                   endpoint_to_str(pinfo->pool, e.client, e.client_port));
-        proto_item_set_generated(it);
-    }
-    if (proto_field_is_referenced(tree, hf_server)) {
-        it = proto_tree_add_string(st, hf_server, tvb, 0, 0,
-                                   endpoint_to_str(pinfo->pool, e.server, e.server_port));
-        proto_item_set_generated(it);
-    }
-    it = proto_tree_add_uint(st, hf_server_port, tvb, 0, 0, e.server_port);
-    proto_item_set_generated(it);
-    if (tcpconn_reason_is_failure(reason)) {
-        it = proto_tree_add_boolean(st, hf_failed, tvb, 0, 0, 1);
-        proto_item_set_generated(it);
-    }
-    if (provisional) {
-        it = proto_tree_add_boolean(st, hf_provisional, tvb, 0, 0, 1);
-        proto_item_set_generated(it);
-    }
+    if (proto_field_is_referenced(tree, hf_client))
+        add_string(st, hf_client, tvb, endpoint_to_str(pinfo->pool, e.client, e.client_port));
+    if (proto_field_is_referenced(tree, hf_server))
+        add_string(st, hf_server, tvb, endpoint_to_str(pinfo->pool, e.server, e.server_port));
+    add_uint(st, hf_server_port, tvb, e.server_port);
+    if (tcpconn_reason_is_failure(reason))
+        add_flag(st, hf_failed, tvb);
+    if (provisional)
+        add_flag(st, hf_provisional, tvb);
     const tcpconn_zeek *z = tcpconn_streams_zeek(attempts, a);
-    if (z != NULL) {
-        const char *state = tcpconn_zeek_conn_state(z);
-        it = proto_tree_add_string(st, hf_conn_state, tvb, 0, 0, state);
-        proto_item_append_text(it, " (%s)", tcpconn_zeek_conn_state_meaning(state));
-        proto_item_set_generated(it);
-        char history[TCPCONN_ZEEK_HISTORY_MAX + 1];
-        tcpconn_zeek_history(z, history);
-        it = proto_tree_add_string(st, hf_history, tvb, 0, 0, history);
-        proto_item_set_generated(it);
-    }
-    if (reason == TCPCONN_RESET_AFTER_ESTABLISHED || reason == TCPCONN_CLOSED_BEFORE_DATA) {
-        it = proto_tree_add_string(st, hf_ended_by, tvb, 0, 0,
-                                   (a->flags & TCPCONN_A_BY_RESPONDER) ? "server" : "client");
-        proto_item_set_generated(it);
-    }
-    it = proto_tree_add_uint(st, hf_concurrent, tvb, 0, 0, a->concurrent);
-    proto_item_set_generated(it);
-    it = proto_tree_add_uint(st, hf_server_attempts, tvb, 0, 0, a->server_index);
-    proto_item_set_generated(it);
-    it = proto_tree_add_uint(st, hf_syn_count, tvb, 0, 0, a->syn_count);
-    proto_item_set_generated(it);
-    it = proto_tree_add_uint(st, hf_synack_count, tvb, 0, 0, a->synack_count);
-    proto_item_set_generated(it);
-    if (tcpconn_attempt_has_connect_time(a)) {
-        nstime_t connect = nstime_from_us(a->connect_us);
-        it = proto_tree_add_time(st, hf_connect_time, tvb, 0, 0, &connect);
-        proto_item_set_generated(it);
-    }
-    nstime_t to_outcome = nstime_from_us(a->outcome_us);
-    it = proto_tree_add_time(st, hf_time_to_outcome, tvb, 0, 0, &to_outcome);
-    proto_item_set_generated(it);
-    if (a->decision != TCPCONN_DECIDED_NOT_SEEN) {
-        it = proto_tree_add_uint(st, hf_syn_frame, tvb, 0, 0, a->first_frame);
-        proto_item_set_generated(it);
-    }
-    it = proto_tree_add_uint(st, hf_outcome_frame, tvb, 0, 0, a->outcome_frame);
-    proto_item_set_generated(it);
+    if (z != NULL)
+        add_zeek_view(st, tvb, z);
+    if (reason == TCPCONN_RESET_AFTER_ESTABLISHED || reason == TCPCONN_CLOSED_BEFORE_DATA)
+        add_string(st, hf_ended_by, tvb, (a->flags & TCPCONN_A_BY_RESPONDER) ? "server" : "client");
+    add_uint(st, hf_concurrent, tvb, a->concurrent);
+    add_uint(st, hf_server_attempts, tvb, a->server_index);
+    add_uint(st, hf_syn_count, tvb, a->syn_count);
+    add_uint(st, hf_synack_count, tvb, a->synack_count);
+    if (tcpconn_attempt_has_connect_time(a))
+        add_duration(st, hf_connect_time, tvb, a->connect_us);
+    add_duration(st, hf_time_to_outcome, tvb, a->outcome_us);
+    if (a->decision != TCPCONN_DECIDED_NOT_SEEN)
+        add_uint(st, hf_syn_frame, tvb, a->first_frame);
+    add_uint(st, hf_outcome_frame, tvb, a->outcome_frame);
 
     add_expert(pinfo, ti, a);
 }

@@ -6,8 +6,10 @@ the plugin (TCPCONN_SANITIZED_PLUGIN) in its plugin folder, over every
 committed capture and over deterministic corruptions of them (editcap -E with
 fixed seeds). Any sanitizer report, crash or tshark failure fails the test.
 
-Usage: test_sanitizers.py [--seeds N] [--rates 0.02,0.05,0.2]
-The defaults are the deterministic slice run by ctest.
+Usage: test_sanitizers.py [--seeds N] [--rates 0.02,0.05,0.2] [--randpkt N]
+The defaults are the deterministic slice run by ctest. --randpkt N adds N
+random packets of each of randpkt's TCP, ICMP, IP, IPv6 and Ethernet kinds
+(randpkt cannot be seeded, so that part is for local runs).
 """
 import argparse
 import glob
@@ -21,6 +23,7 @@ import tshark_run  # noqa: E402  (reads TCPCONN_PLUGIN lazily)
 
 SEEDS = 20
 RATES = (0.02, 0.05, 0.2)
+RANDPKT_KINDS = ("tcp", "icmp", "ip", "ipv6", "eth")
 
 
 def runtime(name):
@@ -56,6 +59,7 @@ def run(args):
 class Sanitized(unittest.TestCase):
     seeds = SEEDS
     rates = RATES
+    randpkt = 0
 
     @classmethod
     def setUpClass(cls):
@@ -111,11 +115,27 @@ class Sanitized(unittest.TestCase):
         print(f"\n{variants} corrupted variants checked", file=sys.stderr)
 
 
+    def test_random_packets(self):
+        if not self.randpkt:
+            self.skipTest("no --randpkt")
+        for kind in RANDPKT_KINDS:
+            path = os.path.join(self.scratch, f"random-{kind}.pcap")
+            subprocess.run(["randpkt", "-b", "400", "-c", str(self.randpkt), "-t", kind, path],
+                           check=True, capture_output=True)
+            os.chmod(path, 0o644)
+            with self.subTest(kind=kind):
+                self.assert_clean(["-r", path, "-2", "-V"], path)
+                self.assert_clean(["-r", path, "-T", "fields", "-e", "tcpconn.reason"], path)
+        print(f"\n{self.randpkt * len(RANDPKT_KINDS)} random packets checked", file=sys.stderr)
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, default=SEEDS)
     parser.add_argument("--rates", default=",".join(map(str, RATES)))
+    parser.add_argument("--randpkt", type=int, default=0)
     args, rest = parser.parse_known_args()
     Sanitized.seeds = args.seeds
+    Sanitized.randpkt = args.randpkt
     Sanitized.rates = tuple(float(r) for r in args.rates.split(","))
     unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
