@@ -20,6 +20,9 @@ fi
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF
 cmake --build build -j "$(nproc)"
 cmake --install build
+# The "tcpconn" Wireshark profile (colouring rules, columns, filter button);
+# never overwrites one you have changed.
+tools/install-profile.sh
 
 echo
 tools/tcpconn-report captures/real/seed-burst.pcap
