@@ -19,6 +19,7 @@
 #include <epan/prefs.h>
 #include <epan/tap.h>
 #include <epan/to_str.h>
+#include <wsutil/inet_addr.h>
 
 #include "attempt.h"
 #include "packet-tcpconn.h"
@@ -145,14 +146,18 @@ static void tcpconn_capture_read(void)
         tcpconn_streams_finish(attempts);
 }
 
-/* "35 µs", "0.41 ms", "3.02 s". */
+/* "35 µs", "0.41 ms", "3.02 s". Integer arithmetic: this runs for every
+ * packet of a shown tree, and printf's %f costs several times more. */
 static const char *format_duration(wmem_allocator_t *pool, uint32_t us)
 {
     if (us < 100)
         return wmem_strdup_printf(pool, "%u \xc2\xb5s", us);
-    if (us < 1000000)
-        return wmem_strdup_printf(pool, "%.2f ms", us / 1e3);
-    return wmem_strdup_printf(pool, "%.2f s", us / 1e6);
+    if (us < 1000000) {
+        uint32_t hundredths = (us + 5) / 10;
+        return wmem_strdup_printf(pool, "%u.%02u ms", hundredths / 100, hundredths % 100);
+    }
+    uint32_t hundredths = (uint32_t)(((uint64_t)us + 5000) / 10000);
+    return wmem_strdup_printf(pool, "%u.%02u s", hundredths / 100, hundredths % 100);
 }
 
 static nstime_t nstime_from_us(uint32_t us)
@@ -163,12 +168,30 @@ static nstime_t nstime_from_us(uint32_t us)
     return t;
 }
 
+/* "192.0.2.10:443", "[2001:db8::10]:443", built without printf. */
 static const char *endpoint_to_str(wmem_allocator_t *pool, const address *addr, uint16_t port)
 {
-    const char *a = address_to_str(pool, addr);
-    if (addr->type == AT_IPv6)
-        return wmem_strdup_printf(pool, "[%s]:%u", a, port);
-    return wmem_strdup_printf(pool, "%s:%u", a, port);
+    char buf[1 + WS_INET6_ADDRSTRLEN + 2 + 5 + 1];
+    bool v6 = addr->type == AT_IPv6;
+    size_t n = 0;
+
+    if (v6)
+        buf[n++] = '[';
+    address_to_str_buf(addr, buf + n, WS_INET6_ADDRSTRLEN);
+    n += strlen(buf + n);
+    if (v6)
+        buf[n++] = ']';
+    buf[n++] = ':';
+    char digits[5];
+    size_t d = 0;
+    do {
+        digits[d++] = (char)('0' + port % 10);
+        port /= 10;
+    } while (port != 0);
+    while (d > 0)
+        buf[n++] = digits[--d];
+    buf[n] = '\0';
+    return wmem_strdup(pool, buf);
 }
 
 /* Which end of the segment (or of the quoted one) is the attempt's client. */
@@ -210,8 +233,6 @@ static const char *icmp_text(wmem_allocator_t *pool, const tcpconn_attempt *a, b
 static void set_summary(proto_item *ti, wmem_allocator_t *pool, const tcpconn_attempt *a,
                         tcpconn_reason reason, bool provisional, const char *server, bool v6)
 {
-    const char *since_syn = format_duration(pool, a->outcome_us);
-    const char *connect = format_duration(pool, a->connect_us);
     unsigned syns = a->syn_count;
     const char *who = (a->flags & TCPCONN_A_BY_RESPONDER) ? "server" : "client";
 
@@ -227,7 +248,8 @@ static void set_summary(proto_item *ti, wmem_allocator_t *pool, const tcpconn_at
                                 server, syns, plural(syns));
         break;
     case TCPCONN_ESTABLISHED:
-        proto_item_set_text(ti, "TCP connection to %s established in %s%s", server, connect,
+        proto_item_set_text(ti, "TCP connection to %s established in %s%s", server,
+                            format_duration(pool, a->connect_us),
                             provisional ? " (so far no data)" : "");
         break;
     case TCPCONN_ESTABLISHED_AFTER_RETRY:
@@ -235,23 +257,24 @@ static void set_summary(proto_item *ti, wmem_allocator_t *pool, const tcpconn_at
                             "TCP connection to %s established only after retrying: "
                             "%u SYN%s, %u SYN-ACK%s, connected in %s",
                             server, syns, plural(syns), a->synack_count, plural(a->synack_count),
-                            connect);
+                            format_duration(pool, a->connect_us));
         break;
     case TCPCONN_REFUSED:
         proto_item_set_text(ti,
                             "TCP connection refused: %s answered the SYN with RST after %s "
                             "(%u SYN%s)",
-                            server, since_syn, syns, plural(syns));
+                            server, format_duration(pool, a->outcome_us), syns, plural(syns));
         break;
     case TCPCONN_NO_ANSWER:
         proto_item_set_text(ti,
                             "TCP connection got no answer: %u SYN%s to %s over %s, "
                             "nothing came back",
-                            syns, plural(syns), server, since_syn);
+                            syns, plural(syns), server, format_duration(pool, a->outcome_us));
         break;
     case TCPCONN_ICMP_UNREACHABLE:
         proto_item_set_text(ti, "TCP connection to %s rejected by %s after %s (%u SYN%s)", server,
-                            icmp_text(pool, a, v6), since_syn, syns, plural(syns));
+                            icmp_text(pool, a, v6), format_duration(pool, a->outcome_us), syns,
+                            plural(syns));
         break;
     case TCPCONN_HALF_OPEN:
         if (a->flags & TCPCONN_A_SYNACK_AFTER_ACK)
@@ -269,19 +292,19 @@ static void set_summary(proto_item *ti, wmem_allocator_t *pool, const tcpconn_at
         proto_item_set_text(ti,
                             "TCP connection to %s aborted by the client before the "
                             "handshake completed, after %s",
-                            server, since_syn);
+                            server, format_duration(pool, a->outcome_us));
         break;
     case TCPCONN_RESET_AFTER_ESTABLISHED:
         proto_item_set_text(ti,
                             "TCP connection to %s reset by the %s before any data, %s after "
                             "the first SYN",
-                            server, who, since_syn);
+                            server, who, format_duration(pool, a->outcome_us));
         break;
     case TCPCONN_CLOSED_BEFORE_DATA:
         proto_item_set_text(ti,
                             "TCP connection to %s closed by the %s before any data, %s after "
                             "the first SYN",
-                            server, who, since_syn);
+                            server, who, format_duration(pool, a->outcome_us));
         break;
     case TCPCONN_HANDSHAKE_NOT_SEEN:
         proto_item_set_text(ti, "TCP connection with %s: handshake not in the capture", server);
@@ -384,24 +407,28 @@ static void add_outcome_tree(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo
     bool provisional = tcpconn_attempt_is_provisional(a, complete);
     tcpconn_endpoints e = endpoints_of(w, a);
 
+    /* Formatting addresses costs; only do it when someone will look. */
+    const char *server = proto_field_is_referenced(tree, hf_server) || PTREE_DATA(tree)->visible
+                             ? endpoint_to_str(pinfo->pool, e.server, e.server_port)
+                             : NULL;
+
     proto_item *ti = proto_tree_add_item(tree, proto_tcpconn, tvb, 0, 0, ENC_NA);
     proto_item_set_generated(ti);
     /* The sentence is only read, never filtered on: build it for a visible
      * tree only. */
     if (PTREE_DATA(tree)->visible)
-        set_summary(ti, pinfo->pool, a, reason, provisional,
-                    endpoint_to_str(pinfo->pool, e.server, e.server_port),
-                    e.server->type == AT_IPv6);
+        set_summary(ti, pinfo->pool, a, reason, provisional, server, e.server->type == AT_IPv6);
     proto_tree *st = proto_item_add_subtree(ti, ett_tcpconn);
 
     add_uint(st, hf_stream, tvb, w->stream);
-    add_uint(st, hf_attempt, tvb, number);
+    /* Only where ports were reused within one tcp.stream. */
+    if (number > 1 || a->next != 0)
+        add_uint(st, hf_attempt, tvb, number);
     add_string(st, hf_reason, tvb, tcpconn_reason_name(reason));
-    /* Formatting addresses costs; only do it when someone will look. */
     if (proto_field_is_referenced(tree, hf_client))
         add_string(st, hf_client, tvb, endpoint_to_str(pinfo->pool, e.client, e.client_port));
-    if (proto_field_is_referenced(tree, hf_server))
-        add_string(st, hf_server, tvb, endpoint_to_str(pinfo->pool, e.server, e.server_port));
+    if (server != NULL)
+        add_string(st, hf_server, tvb, server);
     add_uint(st, hf_server_port, tvb, e.server_port);
     if (tcpconn_reason_is_failure(reason))
         add_flag(st, hf_failed, tvb);
@@ -484,7 +511,9 @@ static int dissect_tcpconn(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, 
         return 0;
     if (stats_wanted && (first_pass ? settled_here : pinfo->num == a->outcome_frame))
         queue_tap(pinfo, &w, a);
-    if (tree == NULL) {
+    /* A tree nobody shows and that no filter, column or colouring rule asks
+     * tcpconn about (tshark -z io,stat, say) gets nothing from us. */
+    if (tree == NULL || !proto_field_is_referenced(tree, proto_tcpconn)) {
         if (expert_wanted)
             add_expert(pinfo, NULL, a);
         return 0;
@@ -503,8 +532,9 @@ static void proto_register_tcpconn(void)
             HFILL } },
         { &hf_attempt,
           { "Attempt", "tcpconn.attempt", FT_UINT32, BASE_DEC, NULL, 0x0,
-            "Which connection attempt on this tcp.stream: 1 for the first, higher when the "
-            "same ports were reused for a new SYN within one stream",
+            "Present only on a tcp.stream that holds more than one connection attempt (the "
+            "same ports reused for a new SYN): which attempt this packet belongs to, 1 for the "
+            "first",
             HFILL } },
         { &hf_reason,
           { "Outcome", "tcpconn.reason", FT_STRING, BASE_NONE, NULL, 0x0,

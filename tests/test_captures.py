@@ -46,12 +46,13 @@ def present(value):
 
 def attempts_of(rows):
     """Packets grouped by (tcpconn.stream, tcpconn.attempt), in order of
-    their first packet."""
+    their first packet. tcpconn.attempt is only there on streams that hold
+    more than one attempt (in one pass, from the second one on)."""
     grouped = collections.OrderedDict()
     for row in rows:
         if not row["tcpconn.stream"]:
             continue
-        key = (row["tcpconn.stream"], row["tcpconn.attempt"])
+        key = (row["tcpconn.stream"], row["tcpconn.attempt"] or "1")
         grouped.setdefault(key, []).append(row)
     return grouped
 

@@ -105,6 +105,18 @@ class DisplayFilter(unittest.TestCase):
         self.assertEqual(len(self.frames('tcpconn.reason == "no-answer"', two_pass=True)), 3)
 
 
+class PortReuse(unittest.TestCase):
+    def test_attempt_field_only_where_a_stream_holds_several(self):
+        capture = os.path.join(CRAFTED, "port-reuse-v4.pcap")
+        attempts = collections.defaultdict(set)
+        for r in fields(capture, ["tcp.stream", "tcpconn.attempt", "tcpconn.reason"],
+                        two_pass=True):
+            attempts[r["tcp.stream"]].add((r["tcpconn.attempt"], r["tcpconn.reason"]))
+        # The retry that reused the ISN stayed in one tcp.stream.
+        self.assertEqual(attempts["3"], {("1", "refused"), ("2", "established")})
+        self.assertEqual(attempts["0"], {("", "refused")})
+
+
 class Verbose(unittest.TestCase):
     def test_packet_details_sentence(self):
         refused = [r for r in fields(OUTCOMES, ["frame.number", "tcpconn.reason",
