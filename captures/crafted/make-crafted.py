@@ -398,6 +398,42 @@ def truncated():
     return cap
 
 
+def tunnel_in_fragments():
+    """TCP in an IP-in-IP tunnel whose outer datagrams are fragmented: the
+    inner headers exist only in what Wireshark reassembles, not in any one
+    frame."""
+    cap = Capture("tunnel-fragments-v4.pcap")
+    outer_client, outer_server = "203.0.113.10", "203.0.113.20"
+
+    def tunnel(conn, from_client, flags, seq, ack, payload=b"", dt=0.001, fragment=False):
+        inner = conn.ip(from_client) / TCP(
+            sport=conn.cport if from_client else conn.sport,
+            dport=conn.sport if from_client else conn.cport, flags=flags, seq=seq, ack=ack)
+        if payload:
+            inner = inner / Raw(payload)
+        src, dst = (outer_client, outer_server) if from_client else (outer_server, outer_client)
+        outer = IP(src=src, dst=dst, proto=4, id=len(cap.packets) + 1) / inner
+        for part in (fragment_ip(outer, 24) if fragment else [outer]):
+            cap.add(part, dt, to_client=not from_client)
+            dt = 0.00001
+
+    def fragment_ip(packet, size):
+        from scapy.all import fragment
+        return fragment(packet, fragsize=size)
+
+    c = Conn(cap, False, 49001)
+    tunnel(c, True, "S", c.cisn, 0)
+    tunnel(c, False, "RA", 0, c.cisn + 1, fragment=True)
+    cap.label(c, "refused", "the RST only exists in a reassembled outer datagram")
+    c = Conn(cap, False, 49002)
+    tunnel(c, True, "S", c.cisn, 0, fragment=True)
+    tunnel(c, False, "SA", c.sisn, c.cisn + 1)
+    tunnel(c, True, "A", c.cisn + 1, c.sisn + 1)
+    tunnel(c, True, "PA", c.cisn + 1, c.sisn + 1, HTTP, fragment=True)
+    cap.label(c, "established", "SYN and request in fragmented outer datagrams")
+    return cap
+
+
 def concurrency():
     """Overlapping attempts to one server on a known schedule (seconds):
     c1 [0,5] FIN, c2 [1,1.0004] refused, c3 [2,8] RST, c4 [3,6] unanswered
@@ -441,7 +477,7 @@ def main():
     folder = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
     caps = [outcomes(False), outcomes(True), icmp_quotes(), icmpv6_quotes(), port_reuse(False),
             port_reuse(True), simultaneous_open(), syn_with_data(), mid_stream(), truncated(),
-            concurrency()]
+            concurrency(), tunnel_in_fragments()]
     caps += link_types()
     rows = []
     for cap in caps:
