@@ -85,24 +85,24 @@ typedef struct {
  * case, millions in a SYN flood); see the static assertion in attempt.c.
  * Durations are in microseconds, the resolution of most captures. */
 typedef struct {
-    int64_t first_ns;     /* time of the attempt's first segment */
-    int64_t end_ns;       /* when it stopped being open: first FIN, RST or ICMP, else last packet */
-    uint32_t connect_us;  /* first SYN to the completing ACK, if connected (saturating) */
-    uint32_t outcome_us;  /* first segment to outcome_frame (saturating) */
-    uint32_t first_frame; /* the first SYN, or the first segment seen */
+    int64_t first_ns;       /* time of the attempt's first segment */
+    uint32_t end_ms;        /* open until then, in ms after first_ns rounded up: first FIN,
+                               RST or ICMP error, else last packet (saturating) */
+    uint32_t connect_us;    /* first SYN to the completing ACK, if connected (saturating) */
+    uint32_t outcome_us;    /* first segment to outcome_frame (saturating) */
+    uint32_t first_frame;   /* the first SYN, or the first segment seen */
     uint32_t outcome_frame; /* the frame that decided (or so far best explains) the outcome */
     uint32_t initiator_isn; /* sequence number of the initiator's SYN */
     uint32_t responder_isn; /* sequence number of the responder's SYN */
     uint32_t next;          /* storage link to the next attempt on the same stream; 0 = none */
     uint32_t server;        /* id of the server endpoint (address and port) */
     uint32_t server_index;  /* 1 for the first attempt to that server, 2 for the next... */
-    uint16_t syn_count;     /* SYNs (without ACK) sent by the initiator, saturating */
-    uint16_t synack_count;  /* SYN-ACKs sent by the responder, saturating */
     uint16_t flags;         /* TCPCONN_A_* below */
     uint16_t concurrent; /* attempts to the same server open when this one began, itself included */
-    uint8_t decision;    /* first deciding event, tcpconn_decision */
-    uint8_t icmp_type;   /* of the deciding ICMP error */
-    uint8_t icmp_code;
+    uint8_t syn_count;   /* SYNs (without ACK) sent by the initiator, saturating */
+    uint8_t synack_count; /* SYN-ACKs sent by the responder, saturating */
+    uint8_t decision;     /* first deciding event, tcpconn_decision */
+    uint8_t icmp_code;    /* of the deciding ICMP destination unreachable */
 } tcpconn_attempt;
 
 /* Which event settled the attempt (the first one wins). */
@@ -178,5 +178,8 @@ bool tcpconn_attempt_is_over(const tcpconn_attempt *a);
 /* True once the attempt stopped counting as open: its first FIN or RST, or
  * the ICMP error that ended it. */
 bool tcpconn_attempt_is_closed(const tcpconn_attempt *a);
+
+/* When the attempt stopped being open (see end_ms), as absolute time. */
+int64_t tcpconn_attempt_end_ns(const tcpconn_attempt *a);
 
 #endif /* TCPCONN_ATTEMPT_H */

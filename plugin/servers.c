@@ -4,7 +4,6 @@
  */
 #include "servers.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 typedef struct {
@@ -96,22 +95,32 @@ uint32_t tcpconn_servers_id(tcpconn_servers *s, const uint8_t *endpoint)
     return (uint32_t)(s->len - 1);
 }
 
-void tcpconn_servers_attempt_begins(tcpconn_servers *s, uint32_t id, uint32_t *index,
-                                    uint16_t *open)
+uint32_t tcpconn_servers_count_attempt(tcpconn_servers *s, uint32_t id)
 {
     server *r = &s->records[id];
     if (r->attempts < UINT32_MAX)
         r->attempts++;
-    r->open++;
-    *index = r->attempts;
-    *open = r->open > UINT16_MAX ? UINT16_MAX : (uint16_t)r->open;
+    return r->attempts;
 }
 
-void tcpconn_servers_attempt_closes(tcpconn_servers *s, uint32_t id)
+uint16_t tcpconn_servers_open(tcpconn_servers *s, uint32_t id)
+{
+    server *r = &s->records[id];
+    r->open++;
+    return r->open > UINT16_MAX ? UINT16_MAX : (uint16_t)r->open;
+}
+
+void tcpconn_servers_close(tcpconn_servers *s, uint32_t id)
 {
     server *r = &s->records[id];
     if (r->open > 0)
         r->open--;
+}
+
+void tcpconn_servers_reset_open(tcpconn_servers *s)
+{
+    for (size_t i = 0; i < s->len; i++)
+        s->records[i].open = 0;
 }
 
 size_t tcpconn_servers_count(const tcpconn_servers *s)
@@ -122,67 +131,4 @@ size_t tcpconn_servers_count(const tcpconn_servers *s)
 size_t tcpconn_servers_bytes(const tcpconn_servers *s)
 {
     return sizeof *s + s->cap * sizeof *s->records + s->slot_count * sizeof *s->slots;
-}
-
-static int by_server_then_start(const void *pa, const void *pb)
-{
-    const tcpconn_attempt *a = *(const tcpconn_attempt *const *)pa;
-    const tcpconn_attempt *b = *(const tcpconn_attempt *const *)pb;
-    if (a->server != b->server)
-        return a->server < b->server ? -1 : 1;
-    if (a->first_ns != b->first_ns)
-        return a->first_ns < b->first_ns ? -1 : 1;
-    return a->first_frame < b->first_frame ? -1 : a->first_frame > b->first_frame;
-}
-
-/* A binary min-heap of end times. */
-static void heap_push(int64_t *heap, size_t *n, int64_t v)
-{
-    size_t i = (*n)++;
-    while (i > 0 && heap[(i - 1) / 2] > v) {
-        heap[i] = heap[(i - 1) / 2];
-        i = (i - 1) / 2;
-    }
-    heap[i] = v;
-}
-
-static void heap_pop(int64_t *heap, size_t *n)
-{
-    int64_t last = heap[--(*n)];
-    size_t i = 0;
-    for (;;) {
-        size_t child = 2 * i + 1;
-        if (child >= *n)
-            break;
-        if (child + 1 < *n && heap[child + 1] < heap[child])
-            child++;
-        if (heap[child] >= last)
-            break;
-        heap[i] = heap[child];
-        i = child;
-    }
-    if (*n > 0)
-        heap[i] = last;
-}
-
-void tcpconn_concurrency_final(tcpconn_attempt **attempts, size_t n)
-{
-    if (n == 0)
-        return;
-    qsort(attempts, n, sizeof *attempts, by_server_then_start);
-    int64_t *ends = malloc(n * sizeof *ends);
-    if (ends == NULL)
-        return; /* keep the values counted while reading */
-    size_t open = 0;
-    for (size_t i = 0; i < n; i++) {
-        tcpconn_attempt *a = attempts[i];
-        if (i > 0 && attempts[i - 1]->server != a->server)
-            open = 0;
-        /* Attempts that ended before this one began are no longer open. */
-        while (open > 0 && ends[0] < a->first_ns)
-            heap_pop(ends, &open);
-        heap_push(ends, &open, a->end_ns);
-        a->concurrent = open > UINT16_MAX ? UINT16_MAX : (uint16_t)open;
-    }
-    free(ends);
 }

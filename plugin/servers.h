@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "allocator.h"
-#include "attempt.h"
+#include "attempt.h" /* TCPCONN_ENDPOINT_LEN */
 
 typedef struct tcpconn_servers tcpconn_servers;
 
@@ -23,22 +23,21 @@ void tcpconn_servers_free(tcpconn_servers *s);
 /* The id of a server endpoint, created on first sight. Ids start at 0. */
 uint32_t tcpconn_servers_id(tcpconn_servers *s, const uint8_t *endpoint);
 
-/* An attempt to server `id` begins: its 1-based index among the attempts to
- * that server, and the number of attempts to it not yet closed, this one
- * included (what is known while reading; see tcpconn_concurrency_final). */
-void tcpconn_servers_attempt_begins(tcpconn_servers *s, uint32_t id, uint32_t *index,
-                                    uint16_t *open);
+/* An attempt to server `id` begins: returns its 1-based index among the
+ * attempts to that server. */
+uint32_t tcpconn_servers_count_attempt(tcpconn_servers *s, uint32_t id);
 
-/* An attempt to server `id` closed (its first FIN or RST, or an ICMP error). */
-void tcpconn_servers_attempt_closes(tcpconn_servers *s, uint32_t id);
+/* One more attempt to server `id` is open: returns how many are, this one
+ * included (saturating). */
+uint16_t tcpconn_servers_open(tcpconn_servers *s, uint32_t id);
+
+/* One attempt to server `id` stopped being open. */
+void tcpconn_servers_close(tcpconn_servers *s, uint32_t id);
+
+/* No attempt is open any more, anywhere (before counting them again). */
+void tcpconn_servers_reset_open(tcpconn_servers *s);
 
 size_t tcpconn_servers_count(const tcpconn_servers *s);
 size_t tcpconn_servers_bytes(const tcpconn_servers *s);
-
-/* Final concurrency, once the whole capture is known: for each attempt, the
- * attempts to the same server that were open at its first packet, itself
- * included. An attempt is open from its first packet to its end_ns. Sorts
- * `attempts` (by server, then start). */
-void tcpconn_concurrency_final(tcpconn_attempt **attempts, size_t n);
 
 #endif /* TCPCONN_SERVERS_H */

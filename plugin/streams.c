@@ -17,7 +17,9 @@
 struct tcpconn_streams {
     tcpconn_allocator alloc;
     tcpconn_attempt *first; /* first attempt of each stream; first_frame 0 = none yet */
-    size_t first_len;
+    size_t first_len;       /* allocated */
+    size_t first_used;      /* initialised: slots past it are never touched, so the
+                               array's spare capacity costs no memory until used */
     tcpconn_attempt *later; /* later attempts; attempt.next is a 1-based index into this */
     size_t later_len;
     size_t later_cap;
@@ -54,7 +56,7 @@ void tcpconn_streams_free(tcpconn_streams *t)
 
 static tcpconn_attempt *first_of(const tcpconn_streams *t, uint32_t stream)
 {
-    if (stream >= t->first_len || t->first[stream].first_frame == 0)
+    if (stream >= t->first_used || t->first[stream].first_frame == 0)
         return NULL;
     return &t->first[stream];
 }
@@ -71,11 +73,15 @@ static tcpconn_attempt *first_slot(tcpconn_streams *t, uint32_t stream)
         while (len <= stream)
             len *= 2;
         t->first = t->alloc.realloc(t->alloc.ctx, t->first, len * sizeof *t->first);
-        memset(t->first + t->first_len, 0, (len - t->first_len) * sizeof *t->first);
         if (t->zeek)
             t->zeek_first =
                 t->alloc.realloc(t->alloc.ctx, t->zeek_first, len * sizeof *t->zeek_first);
         t->first_len = len;
+    }
+    if (stream >= t->first_used) {
+        /* Streams are numbered densely, so this is normally one slot. */
+        memset(t->first + t->first_used, 0, (stream + 1 - t->first_used) * sizeof *t->first);
+        t->first_used = stream + 1;
     }
     return &t->first[stream];
 }
@@ -139,9 +145,10 @@ static void begin_attempt(tcpconn_streams *t, tcpconn_attempt *a, const tcpconn_
     const uint8_t *server =
         tcpconn_attempt_from_initiator(a, s->orientation) ? s->dst_endpoint : s->src_endpoint;
     a->server = tcpconn_servers_id(t->servers, server);
-    tcpconn_servers_attempt_begins(t->servers, a->server, &a->server_index, &a->concurrent);
+    a->server_index = tcpconn_servers_count_attempt(t->servers, a->server);
+    a->concurrent = tcpconn_servers_open(t->servers, a->server);
     if (tcpconn_attempt_is_closed(a))
-        tcpconn_servers_attempt_closes(t->servers, a->server);
+        tcpconn_servers_close(t->servers, a->server);
     t->attempts++;
 }
 
@@ -151,7 +158,7 @@ static void continue_attempt(tcpconn_streams *t, tcpconn_attempt *a, const tcpco
     bool was_closed = tcpconn_attempt_is_closed(a);
     tcpconn_attempt_segment(a, s);
     if (!was_closed && tcpconn_attempt_is_closed(a))
-        tcpconn_servers_attempt_closes(t->servers, a->server);
+        tcpconn_servers_close(t->servers, a->server);
     tcpconn_zeek *z = zeek_of(t, a);
     if (z != NULL) {
         tcpconn_zeek_segment zs = zeek_segment(s);
@@ -218,7 +225,7 @@ tcpconn_attempt *tcpconn_streams_icmp(tcpconn_streams *t, uint32_t stream, const
         bool was_closed = tcpconn_attempt_is_closed(a);
         *decided = tcpconn_attempt_icmp(a, e);
         if (!was_closed && tcpconn_attempt_is_closed(a))
-            tcpconn_servers_attempt_closes(t->servers, a->server);
+            tcpconn_servers_close(t->servers, a->server);
     }
     return a;
 }
@@ -250,21 +257,94 @@ const tcpconn_attempt *tcpconn_streams_attempt_for_icmp(const tcpconn_streams *t
     return a;
 }
 
+/* The attempts still open during the recount, earliest end on top. */
+typedef struct {
+    int64_t end_ns;
+    uint32_t server;
+} open_attempt;
+
+typedef struct {
+    open_attempt *items;
+    size_t len;
+    size_t cap;
+} open_heap;
+
+static bool heap_push(open_heap *h, open_attempt v)
+{
+    if (h->len == h->cap) {
+        size_t cap = h->cap ? h->cap * 2 : 256;
+        open_attempt *items = realloc(h->items, cap * sizeof *items);
+        if (items == NULL)
+            return false;
+        h->items = items;
+        h->cap = cap;
+    }
+    size_t i = h->len++;
+    while (i > 0 && h->items[(i - 1) / 2].end_ns > v.end_ns) {
+        h->items[i] = h->items[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    h->items[i] = v;
+    return true;
+}
+
+static void heap_pop(open_heap *h)
+{
+    open_attempt last = h->items[--h->len];
+    size_t i = 0;
+    for (;;) {
+        size_t child = 2 * i + 1;
+        if (child >= h->len)
+            break;
+        if (child + 1 < h->len && h->items[child + 1].end_ns < h->items[child].end_ns)
+            child++;
+        if (h->items[child].end_ns >= last.end_ns)
+            break;
+        h->items[i] = h->items[child];
+        i = child;
+    }
+    if (h->len > 0)
+        h->items[i] = last;
+}
+
+/* The next attempt in capture order: both arrays are in the order the
+ * attempts began (tcp.stream numbers are handed out in frame order). */
+static tcpconn_attempt *next_in_capture_order(tcpconn_streams *t, size_t *i, size_t *j)
+{
+    while (*i < t->first_used && t->first[*i].first_frame == 0)
+        (*i)++;
+    tcpconn_attempt *a = *i < t->first_used ? &t->first[*i] : NULL;
+    tcpconn_attempt *b = *j < t->later_len ? &t->later[*j] : NULL;
+    if (a != NULL && (b == NULL || a->first_frame <= b->first_frame)) {
+        (*i)++;
+        return a;
+    }
+    if (b != NULL)
+        (*j)++;
+    return b;
+}
+
 void tcpconn_streams_finish(tcpconn_streams *t)
 {
     t->complete = true;
-    tcpconn_attempt **all = malloc((t->attempts ? t->attempts : 1) * sizeof *all);
-    if (all == NULL)
-        return; /* keep the concurrency counted while reading */
-    size_t n = 0;
-    for (size_t i = 0; i < t->first_len; i++) {
-        if (t->first[i].first_frame != 0)
-            all[n++] = &t->first[i];
+
+    /* Count again, now that every attempt's end is known: one walk in
+     * capture order, with the open attempts in a heap by end. Memory grows
+     * with the number open at once, not with the number of attempts. */
+    open_heap open = { 0 };
+    size_t i = 0, j = 0;
+    tcpconn_servers_reset_open(t->servers);
+    for (tcpconn_attempt *a; (a = next_in_capture_order(t, &i, &j)) != NULL;) {
+        while (open.len > 0 && open.items[0].end_ns < a->first_ns) {
+            tcpconn_servers_close(t->servers, open.items[0].server);
+            heap_pop(&open);
+        }
+        open_attempt v = { tcpconn_attempt_end_ns(a), a->server };
+        if (!heap_push(&open, v))
+            break; /* out of memory: the rest keep the values counted while reading */
+        a->concurrent = tcpconn_servers_open(t->servers, a->server);
     }
-    for (size_t i = 0; i < t->later_len; i++)
-        all[n++] = &t->later[i];
-    tcpconn_concurrency_final(all, n);
-    free(all);
+    free(open.items);
 }
 
 bool tcpconn_streams_complete(const tcpconn_streams *t)
@@ -280,6 +360,6 @@ size_t tcpconn_streams_attempts(const tcpconn_streams *t)
 size_t tcpconn_streams_bytes(const tcpconn_streams *t)
 {
     size_t per_attempt = sizeof(tcpconn_attempt) + (t->zeek ? sizeof(tcpconn_zeek) : 0);
-    return sizeof *t + (t->first_len + t->later_cap) * per_attempt +
+    return sizeof *t + (t->first_used + t->later_len) * per_attempt +
            tcpconn_servers_bytes(t->servers);
 }

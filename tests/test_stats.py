@@ -60,8 +60,9 @@ def oracle(capture):
     for r in rows:
         if not r["tcp.flags"] or r["icmp.type"] or r["icmpv6.type"]:
             continue  # not a TCP segment of its own (ICMP errors quote one)
-        src = endpoint(r["ip.src"] or r["ipv6.src"], r["tcp.srcport"])
-        dst = endpoint(r["ip.dst"] or r["ipv6.dst"], r["tcp.dstport"])
+        # The innermost IP header carries the TCP segment (tunnels add outer ones).
+        src = endpoint(innermost(r["ip.src"]) or innermost(r["ipv6.src"]), r["tcp.srcport"])
+        dst = endpoint(innermost(r["ip.dst"]) or innermost(r["ipv6.dst"]), r["tcp.dstport"])
         flags, t = int(r["tcp.flags"], 16), float(r["frame.time_epoch"])
         seq, ack = int(r["tcp.seq_raw"]), int(r["tcp.ack_raw"] or 0)
         key = frozenset((src, dst))
@@ -87,6 +88,10 @@ def oracle(capture):
         if flags & 0x04:
             a["torn_down"] = True
     return {k: [(a["syns"], a["connect"]) for a in v] for k, v in found.items()}
+
+
+def innermost(values):
+    return values.split("|")[-1]
 
 
 def endpoint(address, port):

@@ -170,6 +170,20 @@ static void test_refused_after_retries(void)
     g_assert_cmpuint(s.a.syn_count, ==, 2);
 }
 
+static void test_end_of_open_time(void)
+{
+    script s;
+    script_init(&s);
+    handshake(&s);
+    send(&s, true, ACK, CLIENT_ISN + 1, SERVER_ISN + 1, 10, 2500 * 1000); /* +2.5 ms */
+    g_assert_cmpuint(s.a.end_ms, ==, 5);                                  /* 4.5 ms, rounded up */
+    send(&s, false, FIN | ACK, SERVER_ISN + 1, CLIENT_ISN + 11, 0, 10 * MS);
+    send(&s, true, ACK, CLIENT_ISN + 11, SERVER_ISN + 2, 0, 10 * MS);
+    /* Open until the first FIN; the packets after it do not count. */
+    g_assert_cmpuint(s.a.end_ms, ==, 15);
+    g_assert_cmpint(tcpconn_attempt_end_ns(&s.a), ==, s.a.first_ns + 15 * MS);
+}
+
 static void test_no_answer(void)
 {
     script s;
@@ -211,7 +225,6 @@ static void test_icmp_unreachable(void)
     g_assert_true(tcpconn_attempt_icmp(&s.a, &e));
     assert_outcome(&s, TCPCONN_ICMP_UNREACHABLE, TCPCONN_ICMP_UNREACHABLE);
     g_assert_cmpuint(s.a.outcome_frame, ==, e.frame);
-    g_assert_cmpuint(s.a.icmp_type, ==, 3);
     g_assert_cmpuint(s.a.icmp_code, ==, 13);
     g_assert_true(tcpconn_attempt_is_over(&s.a));
 }
@@ -500,9 +513,9 @@ static void test_counts_saturate(void)
     script s;
     script_init(&s);
     client_syn(&s, 0);
-    for (int i = 0; i < 70000; i++)
+    for (int i = 0; i < 300; i++)
         client_syn(&s, 1);
-    g_assert_cmpuint(s.a.syn_count, ==, UINT16_MAX);
+    g_assert_cmpuint(s.a.syn_count, ==, UINT8_MAX);
 }
 
 static void test_superseded_by(void)
@@ -575,6 +588,7 @@ int main(int argc, char **argv)
     g_test_add_func("/attempt/refused/first-syn", test_refused);
     g_test_add_func("/attempt/refused/after-retries", test_refused_after_retries);
     g_test_add_func("/attempt/no-answer", test_no_answer);
+    g_test_add_func("/attempt/end-of-open-time", test_end_of_open_time);
     g_test_add_func("/attempt/icmp/unreachable", test_icmp_unreachable);
     g_test_add_func("/attempt/icmp/other-isn", test_icmp_quoting_other_isn_does_not_match);
     g_test_add_func("/attempt/icmp/time-exceeded", test_icmp_time_exceeded_does_not_decide);

@@ -169,16 +169,15 @@ static void test_server_ids(void)
     }
     g_assert_cmpuint(tcpconn_servers_count(s), ==, 5000);
 
-    uint32_t index;
-    uint16_t open;
-    tcpconn_servers_attempt_begins(s, 7, &index, &open);
-    tcpconn_servers_attempt_begins(s, 7, &index, &open);
-    g_assert_cmpuint(index, ==, 2);
-    g_assert_cmpuint(open, ==, 2);
-    tcpconn_servers_attempt_closes(s, 7);
-    tcpconn_servers_attempt_begins(s, 7, &index, &open);
-    g_assert_cmpuint(index, ==, 3);
-    g_assert_cmpuint(open, ==, 2);
+    g_assert_cmpuint(tcpconn_servers_count_attempt(s, 7), ==, 1);
+    g_assert_cmpuint(tcpconn_servers_count_attempt(s, 7), ==, 2);
+    g_assert_cmpuint(tcpconn_servers_open(s, 7), ==, 1);
+    g_assert_cmpuint(tcpconn_servers_open(s, 7), ==, 2);
+    tcpconn_servers_close(s, 7);
+    g_assert_cmpuint(tcpconn_servers_open(s, 7), ==, 2);
+    tcpconn_servers_reset_open(s);
+    g_assert_cmpuint(tcpconn_servers_open(s, 7), ==, 1);
+    g_assert_cmpuint(tcpconn_servers_open(s, 8), ==, 1); /* counted per server */
     tcpconn_servers_free(s);
     g_assert_cmpuint(live_allocations, ==, 0);
 }
@@ -187,31 +186,68 @@ static void test_server_ids(void)
  *   server 0: A [0,10]  B [2,5]  C [6,20]  D [11,12]  F [20,21]
  *   server 1: E [3,4]
  * open at each start, itself included: A 1, B 2, C 2 (B ended at 5),
- * D 2 (A ended at 10), F 2 (C ends exactly then: still open), E 1. */
-static void test_concurrency_sweep(void)
+ * D 2 (A ended at 10), F 2 (C ends exactly then: still open), E 1.
+ * Each attempt is a SYN at its start and the server's RST at its end. */
+static void test_concurrency_recount(void)
 {
-    struct {
-        uint32_t server;
-        int start, end;
+    static const struct {
+        int server, start, end;
         uint16_t expected;
     } plan[] = {
         { 0, 0, 10, 1 },  { 0, 2, 5, 2 }, { 0, 6, 20, 2 },
         { 0, 11, 12, 2 }, { 1, 3, 4, 1 }, { 0, 20, 21, 2 },
     };
     enum { N = G_N_ELEMENTS(plan) };
-    tcpconn_attempt attempts[N];
-    tcpconn_attempt *order[N];
+    uint8_t clients[N][TCPCONN_ENDPOINT_LEN];
+    uint8_t servers[2][TCPCONN_ENDPOINT_LEN] = { { 4, 198, 51, 100, 20, [17] = 0x01, 0xbb },
+                                                 { 4, 198, 51, 100, 21, [17] = 0x01, 0xbb } };
+    /* The packets in time order: (time, attempt, is the end). */
+    struct event {
+        int time;
+        size_t attempt;
+        bool end;
+    } events[2 * N];
     for (size_t i = 0; i < N; i++) {
-        memset(&attempts[i], 0, sizeof attempts[i]);
-        attempts[i].server = plan[i].server;
-        attempts[i].first_ns = plan[i].start * 1000000000LL;
-        attempts[i].end_ns = plan[i].end * 1000000000LL;
-        attempts[i].first_frame = (uint32_t)i + 1;
-        order[N - 1 - i] = &attempts[i]; /* any order in */
+        memset(clients[i], 0, sizeof clients[i]);
+        clients[i][0] = 4;
+        clients[i][1] = 192;
+        clients[i][4] = (uint8_t)(10 + i);
+        events[2 * i] = (struct event){ plan[i].start, i, false };
+        events[2 * i + 1] = (struct event){ plan[i].end, i, true };
     }
-    tcpconn_concurrency_final(order, N);
-    for (size_t i = 0; i < N; i++)
-        g_assert_cmpuint(attempts[i].concurrent, ==, plan[i].expected);
+    for (size_t i = 1; i < 2 * N; i++) /* insertion sort by time, starts first on ties */
+        for (size_t k = i; k > 0 && (events[k - 1].time > events[k].time ||
+                                     (events[k - 1].time == events[k].time && events[k - 1].end &&
+                                      !events[k].end));
+             k--) {
+            struct event e = events[k];
+            events[k] = events[k - 1];
+            events[k - 1] = e;
+        }
+
+    tcpconn_streams *t = tcpconn_streams_new(&heap, false);
+    for (size_t k = 0; k < 2 * N; k++) {
+        size_t i = events[k].attempt;
+        tcpconn_segment s = {
+            .frame = (uint32_t)k + 1,
+            .time_ns = (int64_t)events[k].time * 1000000000,
+            .orientation = events[k].end ? 1 : 0,
+            .flags = events[k].end ? (TCPCONN_RST | TCPCONN_ACK) : TCPCONN_SYN,
+            .seq = events[k].end ? 0 : 100,
+            .ack = events[k].end ? 101 : 0,
+            .src_endpoint = events[k].end ? servers[plan[i].server] : clients[i],
+            .dst_endpoint = events[k].end ? clients[i] : servers[plan[i].server],
+        };
+        bool started;
+        tcpconn_streams_segment(t, (uint32_t)i, &s, &started);
+    }
+    tcpconn_streams_finish(t);
+    for (size_t i = 0; i < N; i++) {
+        const tcpconn_attempt *a = tcpconn_streams_attempt_at(t, (uint32_t)i, 1000, NULL);
+        g_assert_cmpuint(a->concurrent, ==, plan[i].expected);
+    }
+    tcpconn_streams_free(t);
+    g_assert_cmpuint(live_allocations, ==, 0);
 }
 
 static void test_concurrency_while_reading_and_final(void)
@@ -251,7 +287,7 @@ int main(int argc, char **argv)
     g_test_add_func("/streams/icmp", test_icmp_decides_the_quoted_attempt);
     g_test_add_func("/streams/cap", test_attempts_per_stream_are_capped);
     g_test_add_func("/servers/ids", test_server_ids);
-    g_test_add_func("/servers/concurrency-sweep", test_concurrency_sweep);
+    g_test_add_func("/servers/concurrency-recount", test_concurrency_recount);
     g_test_add_func("/servers/concurrency-while-reading-and-final",
                     test_concurrency_while_reading_and_final);
     return g_test_run();
