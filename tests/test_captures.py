@@ -12,15 +12,13 @@ import os
 import sys
 import unittest
 
-from tshark_run import fields, read_labels
+from tshark_run import FAILED, fields, read_labels
 
 FOLDER = None
 
 FIELDS = ["frame.number", "tcpconn.stream", "tcpconn.attempt", "tcpconn.client",
           "tcpconn.server", "tcpconn.reason", "tcpconn.failed", "tcpconn.provisional",
           "tcpconn.outcome_frame", "_ws.expert.message"]
-
-FAILED = {"refused", "no-answer", "icmp-unreachable", "half-open", "aborted-by-client"}
 
 # Decided by one packet, so a single pass already knows them at that packet.
 DECIDED_BY_ONE_PACKET = {"refused", "icmp-unreachable", "aborted-by-client",

@@ -20,7 +20,7 @@ import tempfile
 import unittest
 
 import tshark_run
-from tshark_run import REPO, fields, read_labels, tshark
+from tshark_run import FAILED, REPO, fields, read_labels, tshark
 
 INSTALL = os.path.join(REPO, "tools", "install-profile.sh")
 OUR_RULES = os.path.join(REPO, "profiles", "tcpconn-colorfilters")
@@ -31,7 +31,6 @@ RETRIED_RULE = "TCP connect retried"
 DROPPED_RULE = "TCP accepted then dropped"
 OUR_RULE_NAMES = {FAILED_RULE, RETRIED_RULE, DROPPED_RULE}
 
-FAILED = {"refused", "no-answer", "icmp-unreachable", "half-open", "aborted-by-client"}
 DROPPED = {"reset-after-established", "closed-before-data"}
 
 FIELDS = ["frame.number", "frame.coloring_rule.name", "tcpconn.stream", "tcpconn.attempt",

@@ -363,6 +363,14 @@ class GuiTest:
                     raise
                 self.screen.keys("Escape", "Escape")
 
+    def dialog(self, *keys, name):
+        """Opens the dialog `name` of the capture through the menu keys and
+        checks its whole title, "Wireshark · name · capture"."""
+        dialog = self.menu(*keys, title=name)
+        need(self.screen.title(dialog) == f"Wireshark · {name} · {MAIN_TITLE}",
+             f"dialog title {self.screen.title(dialog)!r}")
+        return dialog
+
     def close(self, window):
         self.screen.focus(window)
         self.screen.keys("Escape")
@@ -490,9 +498,7 @@ class GuiTest:
     def step_conversations(self):
         """Statistics > Conversations, TCP tab, "Limit to display filter":
         only the two refused connections are listed."""
-        dialog = self.menu("alt+s", "c", title="Conversations")
-        need(self.screen.title(dialog) == f"Wireshark · Conversations · {MAIN_TITLE}",
-             f"dialog title {self.screen.title(dialog)!r}")
+        dialog = self.dialog("alt+s", "c", name="Conversations")
         self.screen.focus(dialog)
         self.screen.keys("ctrl+Tab", "ctrl+Tab", "ctrl+Tab")  # Ethernet, IPv4, IPv6, TCP
         x, y, w, h = self.screen.geometry(dialog)
@@ -531,9 +537,7 @@ class GuiTest:
 
     def step_expert_info(self):
         """Analyze > Expert Information lists the TCPCONN entries."""
-        dialog = self.menu("alt+a", "Up", "Return", title="Expert Information")
-        need(self.screen.title(dialog) == f"Wireshark · Expert Information · {MAIN_TITLE}",
-             f"dialog title {self.screen.title(dialog)!r}")
+        dialog = self.dialog("alt+a", "Up", "Return", name="Expert Information")
         self.screen.focus(dialog)
         # Show every entry, not only those of the filtered packets.
         point, ticked = self.limit_checkbox(dialog, "Limit to Display Filter")
@@ -565,9 +569,7 @@ class GuiTest:
 
     def step_statistics(self):
         """Statistics > TCP Connection Outcomes shows "Attempts by outcome"."""
-        dialog = self.menu("alt+s", "Up", "Return", title="TCP Connection Outcomes")
-        need(self.screen.title(dialog) == f"Wireshark · TCP Connection Outcomes · {MAIN_TITLE}",
-             f"dialog title {self.screen.title(dialog)!r}")
+        dialog = self.dialog("alt+s", "Up", "Return", name="TCP Connection Outcomes")
         # Big enough to show the whole tree.
         self.screen.xdotool("windowsize", "--sync", dialog, "1000", "760")
         self.screen.xdotool("windowmove", "--sync", dialog, "140", "20")

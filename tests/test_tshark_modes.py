@@ -5,9 +5,10 @@ each kind (see captures/crafted/labels.tsv)."""
 import collections
 import os
 import re
+import subprocess
 import unittest
 
-from tshark_run import REPO, fields, read_labels, tshark
+from tshark_run import FAILED, REPO, command, fields, read_labels, tshark
 
 CRAFTED = os.path.join(REPO, "captures", "crafted")
 OUTCOMES = os.path.join(CRAFTED, "outcomes-v4.pcap")
@@ -75,8 +76,7 @@ class DisplayFilter(unittest.TestCase):
     def test_failed_selects_exactly_the_failed_streams(self):
         every = fields(OUTCOMES, ["frame.number", "tcpconn.reason"], two_pass=True)
         failed = {r["frame.number"] for r in every
-                  if r["tcpconn.reason"] in ("refused", "no-answer", "icmp-unreachable",
-                                             "half-open", "aborted-by-client")}
+                  if r["tcpconn.reason"] in FAILED}
         self.assertGreater(len(failed), 10)
         self.assertEqual(self.frames("tcpconn.failed", two_pass=True), failed)
 
@@ -156,6 +156,32 @@ class ExpertStatistics(unittest.TestCase):
         retries = [k for k in counts if k.startswith("Connected only after retrying")]
         self.assertEqual(sum(counts[k] for k in retries),
                          len(labelled("established-after-retry")))
+
+
+class DemoReport(unittest.TestCase):
+    """tools/tcpconn-report, the main job of the README's first command, on
+    the bundled seed-burst capture."""
+
+    def test_report_lists_the_failed_attempts_and_the_counts(self):
+        capture = "captures/real/seed-burst.pcap"
+        p = subprocess.run(command(os.path.join(REPO, "tools", "tcpconn-report"), [capture]),
+                           cwd=REPO, capture_output=True, text=True, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stderr, "")
+        labels = [l for l in read_labels(os.path.join(REPO, "captures", "real", "labels.tsv"))
+                  if l["file"] == "seed-burst.pcap"]
+        failed_part, counts_part = p.stdout.split("\nAttempts by outcome:\n")
+        lines = failed_part.strip().splitlines()
+        self.assertEqual(lines[0], f"Failed connection attempts in {capture}:")
+        self.assertEqual(lines[1].split(), ["frame.number", "tcpconn.client", "tcpconn.server",
+                                            "tcpconn.reason", "tcpconn.syn_count",
+                                            "tcpconn.time_to_outcome"])
+        rows = sorted((r.split()[1], r.split()[2], r.split()[3]) for r in lines[2:])
+        self.assertEqual(rows, sorted((l["client"], l["server"], l["reason"]) for l in labels
+                                      if l["reason"] in FAILED))
+        counts = {reason: int(n) for n, reason in
+                  (line.split() for line in counts_part.strip().splitlines())}
+        self.assertEqual(counts, collections.Counter(l["reason"] for l in labels))
 
 
 if __name__ == "__main__":

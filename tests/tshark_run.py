@@ -18,6 +18,10 @@ import subprocess
 import tempfile
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# The tcpconn.reason values that set tcpconn.failed.
+FAILED = {"refused", "no-answer", "icmp-unreachable", "half-open", "aborted-by-client"}
+
 _home = None
 
 

@@ -9,7 +9,8 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-packages="build-essential cmake pkg-config libglib2.0-dev libwireshark-dev wireshark-dev tshark"
+packages="build-essential cmake pkg-config libglib2.0-dev libwireshark-dev wireshark-dev tshark \
+bsdextrautils"
 if ! dpkg -s $packages >/dev/null 2>&1; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo=sudo

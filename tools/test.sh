@@ -6,7 +6,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 packages="build-essential cmake pkg-config libglib2.0-dev libwireshark-dev wireshark-dev \
-tshark python3 iproute2 nftables iputils-ping \
+tshark bsdextrautils python3 iproute2 nftables iputils-ping \
 wireshark-qt xvfb xdotool imagemagick tesseract-ocr tesseract-ocr-eng fonts-dejavu-core valgrind"
 if ! dpkg -s $packages >/dev/null 2>&1; then
     sudo=""
