@@ -146,18 +146,24 @@ static void tcpconn_capture_read(void)
         tcpconn_streams_finish(attempts);
 }
 
-/* "35 µs", "0.41 ms", "3.02 s". Integer arithmetic: this runs for every
- * packet of a shown tree, and printf's %f costs several times more. */
-static const char *format_duration(wmem_allocator_t *pool, uint32_t us)
+/* "35 µs", "0.41 ms", "3.02 s", written into the caller's buffer with integer
+ * arithmetic: this runs for every packet of a shown tree (tshark -T fields
+ * shows one), where %f or a pool allocation per call costs several times
+ * more. */
+#define TCPCONN_DURATION_LEN 24
+
+static const char *format_duration(char buf[TCPCONN_DURATION_LEN], uint32_t us)
 {
-    if (us < 100)
-        return wmem_strdup_printf(pool, "%u \xc2\xb5s", us);
-    if (us < 1000000) {
+    if (us < 100) {
+        snprintf(buf, TCPCONN_DURATION_LEN, "%u \xc2\xb5s", us);
+    } else if (us < 1000000) {
         uint32_t hundredths = (us + 5) / 10;
-        return wmem_strdup_printf(pool, "%u.%02u ms", hundredths / 100, hundredths % 100);
+        snprintf(buf, TCPCONN_DURATION_LEN, "%u.%02u ms", hundredths / 100, hundredths % 100);
+    } else {
+        uint32_t hundredths = (uint32_t)(((uint64_t)us + 5000) / 10000);
+        snprintf(buf, TCPCONN_DURATION_LEN, "%u.%02u s", hundredths / 100, hundredths % 100);
     }
-    uint32_t hundredths = (uint32_t)(((uint64_t)us + 5000) / 10000);
-    return wmem_strdup_printf(pool, "%u.%02u s", hundredths / 100, hundredths % 100);
+    return buf;
 }
 
 static nstime_t nstime_from_us(uint32_t us)
@@ -235,6 +241,7 @@ static void set_summary(proto_item *ti, wmem_allocator_t *pool, const tcpconn_at
 {
     unsigned syns = a->syn_count;
     const char *who = (a->flags & TCPCONN_A_BY_RESPONDER) ? "server" : "client";
+    char took[TCPCONN_DURATION_LEN];
 
     switch (reason) {
     case TCPCONN_IN_PROGRESS:
@@ -249,7 +256,7 @@ static void set_summary(proto_item *ti, wmem_allocator_t *pool, const tcpconn_at
         break;
     case TCPCONN_ESTABLISHED:
         proto_item_set_text(ti, "TCP connection to %s established in %s%s", server,
-                            format_duration(pool, a->connect_us),
+                            format_duration(took, a->connect_us),
                             provisional ? " (so far no data)" : "");
         break;
     case TCPCONN_ESTABLISHED_AFTER_RETRY:
@@ -257,23 +264,23 @@ static void set_summary(proto_item *ti, wmem_allocator_t *pool, const tcpconn_at
                             "TCP connection to %s established only after retrying: "
                             "%u SYN%s, %u SYN-ACK%s, connected in %s",
                             server, syns, plural(syns), a->synack_count, plural(a->synack_count),
-                            format_duration(pool, a->connect_us));
+                            format_duration(took, a->connect_us));
         break;
     case TCPCONN_REFUSED:
         proto_item_set_text(ti,
                             "TCP connection refused: %s answered the SYN with RST after %s "
                             "(%u SYN%s)",
-                            server, format_duration(pool, a->outcome_us), syns, plural(syns));
+                            server, format_duration(took, a->outcome_us), syns, plural(syns));
         break;
     case TCPCONN_NO_ANSWER:
         proto_item_set_text(ti,
                             "TCP connection got no answer: %u SYN%s to %s over %s, "
                             "nothing came back",
-                            syns, plural(syns), server, format_duration(pool, a->outcome_us));
+                            syns, plural(syns), server, format_duration(took, a->outcome_us));
         break;
     case TCPCONN_ICMP_UNREACHABLE:
         proto_item_set_text(ti, "TCP connection to %s rejected by %s after %s (%u SYN%s)", server,
-                            icmp_text(pool, a, v6), format_duration(pool, a->outcome_us), syns,
+                            icmp_text(pool, a, v6), format_duration(took, a->outcome_us), syns,
                             plural(syns));
         break;
     case TCPCONN_HALF_OPEN:
@@ -292,19 +299,19 @@ static void set_summary(proto_item *ti, wmem_allocator_t *pool, const tcpconn_at
         proto_item_set_text(ti,
                             "TCP connection to %s aborted by the client before the "
                             "handshake completed, after %s",
-                            server, format_duration(pool, a->outcome_us));
+                            server, format_duration(took, a->outcome_us));
         break;
     case TCPCONN_RESET_AFTER_ESTABLISHED:
         proto_item_set_text(ti,
                             "TCP connection to %s reset by the %s before any data, %s after "
                             "the first SYN",
-                            server, who, format_duration(pool, a->outcome_us));
+                            server, who, format_duration(took, a->outcome_us));
         break;
     case TCPCONN_CLOSED_BEFORE_DATA:
         proto_item_set_text(ti,
                             "TCP connection to %s closed by the %s before any data, %s after "
                             "the first SYN",
-                            server, who, format_duration(pool, a->outcome_us));
+                            server, who, format_duration(took, a->outcome_us));
         break;
     case TCPCONN_HANDSHAKE_NOT_SEEN:
         proto_item_set_text(ti, "TCP connection with %s: handshake not in the capture", server);
@@ -345,13 +352,14 @@ static void add_expert(packet_info *pinfo, proto_item *ti, const tcpconn_attempt
         expert_add_info(pinfo, ti, &ei_aborted_by_client);
         break;
     case TCPCONN_ESTABLISHED_AFTER_RETRY:
-        if (pref_note_retries)
+        if (pref_note_retries) {
+            char took[TCPCONN_DURATION_LEN];
             expert_add_info_format(pinfo, ti, &ei_established_after_retry,
                                    "Connected only after retrying the handshake: %u SYN%s, "
                                    "%u SYN-ACK%s, connect time %s",
                                    a->syn_count, plural(a->syn_count), a->synack_count,
-                                   plural(a->synack_count),
-                                   format_duration(pinfo->pool, a->connect_us));
+                                   plural(a->synack_count), format_duration(took, a->connect_us));
+        }
         break;
     case TCPCONN_RESET_AFTER_ESTABLISHED:
         expert_add_info(pinfo, ti, by_server ? &ei_reset_by_server : &ei_reset_by_client);
