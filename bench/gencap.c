@@ -25,34 +25,46 @@
 #include <string.h>
 #include <time.h>
 
-#define EPOCH_S 1767225600u /* 2026-01-01 00:00:00 UTC */
-#define SERVERS 300
-#define ROUTERS 8
+#define EPOCH_S      1767225600u /* 2026-01-01 00:00:00 UTC */
+#define SERVERS      300
+#define ROUTERS      8
 #define EPHEMERAL_LO 32768u /* Linux ip_local_port_range */
-#define EPHEMERAL_N 28232u
-#define MIN_SEG 120u
+#define EPHEMERAL_N  28232u
+#define MIN_SEG      120u
 
 /* Intended outcomes, named as tcpconn names them. */
 enum { O_ESTABLISHED, O_RETRY, O_REFUSED, O_NO_ANSWER, O_ICMP, O_HALF_OPEN, O_RESET, O_COUNT };
 static const char *const outcome_name[O_COUNT] = {
-    "established", "established-after-retry", "refused",     "no-answer",
-    "icmp-unreachable", "half-open",           "reset-after-established",
+    "established", "established-after-retry", "refused", "no-answer", "icmp-unreachable",
+    "half-open",   "reset-after-established",
 };
-static const unsigned outcome_permille[O_COUNT] = {850, 20, 40, 30, 20, 20, 20};
+static const unsigned outcome_permille[O_COUNT] = { 850, 20, 40, 30, 20, 20, 20 };
 /* Packets besides the request and data phase (successes) or in all (failures). */
-static const unsigned fixed_packets[O_COUNT] = {6, 7, 2, 3, 2, 4, 4};
+static const unsigned fixed_packets[O_COUNT] = { 6, 7, 2, 3, 2, 4, 4 };
 
 /* Each outcome is a little program of packets. */
-enum { OP_END, OP_SYN, OP_SYNACK, OP_ACK, OP_REQ, OP_DATA, OP_CFIN, OP_SFIN, OP_CLAST,
-       OP_REFUSE, OP_RESET, OP_ICMP };
+enum {
+    OP_END,
+    OP_SYN,
+    OP_SYNACK,
+    OP_ACK,
+    OP_REQ,
+    OP_DATA,
+    OP_CFIN,
+    OP_SFIN,
+    OP_CLAST,
+    OP_REFUSE,
+    OP_RESET,
+    OP_ICMP
+};
 static const uint8_t program[O_COUNT][12] = {
-    [O_ESTABLISHED] = {OP_SYN, OP_SYNACK, OP_ACK, OP_REQ, OP_DATA, OP_CFIN, OP_SFIN, OP_CLAST},
-    [O_RETRY] = {OP_SYN, OP_SYN, OP_SYNACK, OP_ACK, OP_REQ, OP_DATA, OP_CFIN, OP_SFIN, OP_CLAST},
-    [O_REFUSED] = {OP_SYN, OP_REFUSE},
-    [O_NO_ANSWER] = {OP_SYN, OP_SYN, OP_SYN},
-    [O_ICMP] = {OP_SYN, OP_ICMP},
-    [O_HALF_OPEN] = {OP_SYN, OP_SYNACK, OP_SYNACK, OP_SYNACK},
-    [O_RESET] = {OP_SYN, OP_SYNACK, OP_ACK, OP_RESET},
+    [O_ESTABLISHED] = { OP_SYN, OP_SYNACK, OP_ACK, OP_REQ, OP_DATA, OP_CFIN, OP_SFIN, OP_CLAST },
+    [O_RETRY] = { OP_SYN, OP_SYN, OP_SYNACK, OP_ACK, OP_REQ, OP_DATA, OP_CFIN, OP_SFIN, OP_CLAST },
+    [O_REFUSED] = { OP_SYN, OP_REFUSE },
+    [O_NO_ANSWER] = { OP_SYN, OP_SYN, OP_SYN },
+    [O_ICMP] = { OP_SYN, OP_ICMP },
+    [O_HALF_OPEN] = { OP_SYN, OP_SYNACK, OP_SYNACK, OP_SYNACK },
+    [O_RESET] = { OP_SYN, OP_SYNACK, OP_ACK, OP_RESET },
 };
 
 enum { F_FIN = 0x01, F_SYN = 0x02, F_RST = 0x04, F_PSH = 0x08, F_ACK = 0x10 };
@@ -97,7 +109,10 @@ static uint64_t hash3(uint64_t seed, uint64_t i, uint64_t salt)
     return splitmix(&s);
 }
 
-static uint32_t rnd(conn *c, uint32_t n) { return (uint32_t)(splitmix(&c->rng) % n); }
+static uint32_t rnd(conn *c, uint32_t n)
+{
+    return (uint32_t)(splitmix(&c->rng) % n);
+}
 
 static int outcome_of(uint64_t seed, uint64_t i)
 {
@@ -112,11 +127,22 @@ static int outcome_of(uint64_t seed, uint64_t i)
 
 /* ---- output ------------------------------------------------------------ */
 
-static void put16(uint8_t *p, uint32_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
-static void put32(uint8_t *p, uint32_t v) { put16(p, v >> 16); put16(p + 2, v); }
+static void put16(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+static void put32(uint8_t *p, uint32_t v)
+{
+    put16(p, v >> 16);
+    put16(p + 2, v);
+}
 static void put32le(uint8_t *p, uint32_t v)
 {
-    p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24);
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
 }
 
 static void out_flush(output *o)
@@ -152,7 +178,7 @@ static uint64_t csum_add(uint64_t sum, const uint8_t *p, size_t n)
         memcpy(&w, p, 4);
         sum += w;
     }
-    uint8_t tail[4] = {0};
+    uint8_t tail[4] = { 0 };
     memcpy(tail, p, n);
     memcpy(&w, tail, 4);
     return sum + w;
@@ -168,8 +194,8 @@ static void csum_store(uint8_t *where, uint64_t sum)
 
 static uint8_t *ether(uint8_t *p, uint32_t cip, bool to_client)
 {
-    static const uint8_t gw[6] = {0x02, 0, 0, 0, 0, 0x01};
-    uint8_t cl[6] = {0x02, 0x00};
+    static const uint8_t gw[6] = { 0x02, 0, 0, 0, 0, 0x01 };
+    uint8_t cl[6] = { 0x02, 0x00 };
     put32(cl + 2, cip);
     memcpy(p, to_client ? cl : gw, 6);
     memcpy(p + 6, to_client ? gw : cl, 6);
@@ -196,7 +222,7 @@ static uint8_t *ipv4(uint8_t *p, size_t total, uint16_t id, uint8_t ttl, uint8_t
 }
 
 /* MSS 1460, NOP, NOP, SACK permitted, NOP, window scale 7: 12 bytes. */
-static const uint8_t syn_options[12] = {2, 4, 0x05, 0xb4, 1, 1, 4, 2, 1, 3, 3, 7};
+static const uint8_t syn_options[12] = { 2, 4, 0x05, 0xb4, 1, 1, 4, 2, 1, 3, 3, 7 };
 
 static void tcp_header(uint8_t *p, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
                        uint8_t flags, uint16_t win, bool opts)
@@ -250,7 +276,10 @@ static uint8_t *tcp_begin(output *o, segment *s, conn *c, bool from_client, uint
     return p + hl;
 }
 
-static void tcp_finish(segment *s) { tcp_checksum(s->ip, s->tcplen); }
+static void tcp_finish(segment *s)
+{
+    tcp_checksum(s->ip, s->tcplen);
+}
 
 static void tcp_simple(output *o, conn *c, bool from_client, uint8_t flags, uint32_t seq,
                        uint32_t ack)
@@ -264,7 +293,10 @@ static void tcp_simple(output *o, conn *c, bool from_client, uint8_t flags, uint
 
 static uint8_t filler[1600];
 
-static void fill(uint8_t *p, size_t n) { memcpy(p, filler, n); }
+static void fill(uint8_t *p, size_t n)
+{
+    memcpy(p, filler, n);
+}
 
 static void tls_record(uint8_t *p, size_t n)
 {
@@ -290,8 +322,8 @@ static void send_request(output *o, conn *c)
         int n = snprintf(req, sizeof req,
                          "GET /obj/%" PRIx64 " HTTP/1.1\r\nHost: %u.%u.%u.%u:%u\r\n"
                          "User-Agent: gencap/1.0\r\nAccept: */*\r\nX-Pad: %.*s\r\n\r\n",
-                         c->idx, c->sip >> 24, c->sip >> 16 & 255, c->sip >> 8 & 255,
-                         c->sip & 255, c->sport, (int)pad, (const char *)filler);
+                         c->idx, c->sip >> 24, c->sip >> 16 & 255, c->sip >> 8 & 255, c->sip & 255,
+                         c->sport, (int)pad, (const char *)filler);
         p = tcp_begin(o, &s, c, true, F_PSH | F_ACK, c->cseq, c->sseq, (size_t)n, false);
         memcpy(p, req, (size_t)n);
         c->cseq += (uint32_t)n;
@@ -304,13 +336,14 @@ static void send_response_segment(output *o, conn *c)
     size_t n = c->segs_left == 1 ? c->srv_left : c->seg;
     bool last = c->segs_left == 1;
     segment s;
-    uint8_t *p = tcp_begin(o, &s, c, false, last ? F_PSH | F_ACK : F_ACK, c->sseq, c->cseq, n, false);
+    uint8_t *p =
+        tcp_begin(o, &s, c, false, last ? F_PSH | F_ACK : F_ACK, c->sseq, c->cseq, n, false);
     if (c->sport == 443) {
         tls_record(p, n);
     } else if (c->srv_left == c->srv_total) {
         /* HTTP header; Content-Length covers the rest of all segments. */
-        const char *fmt = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %" PRIu64
-                          "\r\n\r\n";
+        const char *fmt =
+            "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %" PRIu64 "\r\n\r\n";
         uint64_t body = 0;
         int hl = 0;
         for (int digits = 1; digits <= 20; digits++) {
@@ -420,8 +453,9 @@ static void conn_start(plan *pl, conn *c, uint64_t i, uint64_t t, unsigned max_s
     c->sid = (uint16_t)rnd(c, 65536);
     c->sttl = (uint8_t)(64 - 3 - rnd(c, 20));
     uint32_t where = rnd(c, 100);
-    c->rtt = where < 40 ? 200 + rnd(c, 1800) : where < 85 ? 5000 + rnd(c, 35000)
-                                                          : 80000 + rnd(c, 170000);
+    c->rtt = where < 40   ? 200 + rnd(c, 1800)
+             : where < 85 ? 5000 + rnd(c, 35000)
+                          : 80000 + rnd(c, 170000);
 
     if (c->outcome == O_ESTABLISHED || c->outcome == O_RETRY) {
         uint64_t d = data_count(pl, pl->success_started++);
@@ -436,15 +470,26 @@ static void conn_start(plan *pl, conn *c, uint64_t i, uint64_t t, unsigned max_s
 static uint64_t delay_before(conn *c, uint8_t prev, uint8_t next)
 {
     switch (next) {
-    case OP_SYN: return 1000000ull << (c->syns - 1); /* 1 s, then 2 s */
-    case OP_SYNACK: return prev == OP_SYNACK ? 1000000ull << (c->synacks - 1) : c->rtt;
-    case OP_ACK: case OP_CLAST: return 15 + rnd(c, 30);
-    case OP_REQ: return 5 + rnd(c, 200);
-    case OP_DATA: return c->rtt + rnd(c, 3000); /* server think time */
-    case OP_CFIN: return 50 + rnd(c, 500);
-    case OP_SFIN: case OP_REFUSE: return c->rtt;
-    case OP_RESET: return c->rtt + rnd(c, 1000);
-    case OP_ICMP: return c->rtt / 3 + 10 + rnd(c, 100);
+    case OP_SYN:
+        return 1000000ull << (c->syns - 1); /* 1 s, then 2 s */
+    case OP_SYNACK:
+        return prev == OP_SYNACK ? 1000000ull << (c->synacks - 1) : c->rtt;
+    case OP_ACK:
+    case OP_CLAST:
+        return 15 + rnd(c, 30);
+    case OP_REQ:
+        return 5 + rnd(c, 200);
+    case OP_DATA:
+        return c->rtt + rnd(c, 3000); /* server think time */
+    case OP_CFIN:
+        return 50 + rnd(c, 500);
+    case OP_SFIN:
+    case OP_REFUSE:
+        return c->rtt;
+    case OP_RESET:
+        return c->rtt + rnd(c, 1000);
+    case OP_ICMP:
+        return c->rtt / 3 + 10 + rnd(c, 100);
     }
     return 0;
 }
@@ -554,21 +599,30 @@ static uint64_t number(const char *opt, const char *s)
 
 int main(int argc, char **argv)
 {
-    plan pl = {.seed = 1};
+    plan pl = { .seed = 1 };
     uint64_t window = 200, max_seg = 1448;
     bool flood = false, have_packets = false;
     const char *path = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--streams")) pl.streams = number(a, v), i++;
-        else if (!strcmp(a, "--packets")) pl.target = number(a, v), have_packets = true, i++;
-        else if (!strcmp(a, "--seed")) pl.seed = number(a, v), i++;
-        else if (!strcmp(a, "--window")) window = number(a, v), i++;
-        else if (!strcmp(a, "--max-seg")) max_seg = number(a, v), i++;
-        else if (!strcmp(a, "--syn-flood")) flood = true;
-        else if (!strcmp(a, "-o")) path = v, i++;
-        else if (!strcmp(a, "-h") || !strcmp(a, "--help")) return usage(stdout), 0;
-        else return fprintf(stderr, "gencap: unknown argument %s\n", a), usage(stderr), 2;
+        if (!strcmp(a, "--streams"))
+            pl.streams = number(a, v), i++;
+        else if (!strcmp(a, "--packets"))
+            pl.target = number(a, v), have_packets = true, i++;
+        else if (!strcmp(a, "--seed"))
+            pl.seed = number(a, v), i++;
+        else if (!strcmp(a, "--window"))
+            window = number(a, v), i++;
+        else if (!strcmp(a, "--max-seg"))
+            max_seg = number(a, v), i++;
+        else if (!strcmp(a, "--syn-flood"))
+            flood = true;
+        else if (!strcmp(a, "-o"))
+            path = v, i++;
+        else if (!strcmp(a, "-h") || !strcmp(a, "--help"))
+            return usage(stdout), 0;
+        else
+            return fprintf(stderr, "gencap: unknown argument %s\n", a), usage(stderr), 2;
     }
     if (!path || !pl.streams || (!flood && !have_packets) || !window) {
         usage(stderr);
@@ -587,7 +641,7 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    output o = {.cap = 1u << 22};
+    output o = { .cap = 1u << 22 };
     o.buf = malloc(o.cap);
     o.f = strcmp(path, "-") ? fopen(path, "wb") : stdout;
     if (!o.buf || !o.f) {
@@ -611,7 +665,7 @@ int main(int argc, char **argv)
 
     if (flood) {
         /* One bare SYN per attempt from distinct source addresses. */
-        conn c = {.rng = hash3(pl.seed, 0, 5), .sip = 0xC6120001u, .sport = 80};
+        conn c = { .rng = hash3(pl.seed, 0, 5), .sip = 0xC6120001u, .sport = 80 };
         for (uint64_t i = 0; i < pl.streams; i++) {
             c.t += 1 + rnd(&c, 19);
             c.idx = i;
@@ -635,8 +689,9 @@ int main(int argc, char **argv)
         }
         pl.data_budget = pl.target > fixed ? pl.target - fixed : 0;
         if (pl.successes && pl.data_budget < 2 * pl.successes)
-            fprintf(stderr, "gencap: warning: %" PRIu64 " packets are too few for %" PRIu64
-                            " streams; writing %" PRIu64 "\n",
+            fprintf(stderr,
+                    "gencap: warning: %" PRIu64 " packets are too few for %" PRIu64
+                    " streams; writing %" PRIu64 "\n",
                     pl.target, pl.streams, fixed + 2 * pl.successes);
         pl.hosts = pl.streams / 256 + 1;
         if (pl.hosts < 64)
@@ -681,8 +736,9 @@ int main(int argc, char **argv)
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
 
-    fprintf(stderr, "gencap: mode=%s seed=%" PRIu64 " streams=%" PRIu64 " packets=%" PRIu64
-                    " bytes=%" PRIu64 " seconds=%.2f",
+    fprintf(stderr,
+            "gencap: mode=%s seed=%" PRIu64 " streams=%" PRIu64 " packets=%" PRIu64
+            " bytes=%" PRIu64 " seconds=%.2f",
             flood ? "syn-flood" : "normal", pl.seed, pl.streams, o.packets, o.bytes,
             (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
     for (int oc = 0; oc < O_COUNT; oc++)
