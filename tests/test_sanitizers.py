@@ -114,7 +114,6 @@ class Sanitized(unittest.TestCase):
                 os.remove(merged)
         print(f"\n{variants} corrupted variants checked", file=sys.stderr)
 
-
     def test_random_packets(self):
         if not self.randpkt:
             self.skipTest("no --randpkt")
