@@ -707,9 +707,9 @@ static void proto_reg_handoff_tcpconn(void)
     register_postdissector(tcpconn_handle);
 }
 
-/* How Wireshark finds the plugin changed twice: 4.0 and 4.2 look up
- * exported symbols, 4.4 adds plugin_describe(), and 4.6 asks one exported
- * function for a struct ws_module. */
+/* Wireshark 4.0 to 4.6 find the plugin by its exported symbols; 4.4 added
+ * plugin_describe(). (The struct ws_module registration of Wireshark's
+ * development branch is not in any 4.x release.) */
 static void register_tcpconn_plugin(void)
 {
     static proto_plugin dissector;
@@ -722,18 +722,6 @@ static void register_tcpconn_plugin(void)
     tap_register_plugin(&statistics);
 }
 
-#if TCPCONN_WS_AT_LEAST(4, 6)
-static struct ws_module tcpconn_module = {
-    .flags = WS_PLUGIN_DESC_DISSECTOR | WS_PLUGIN_DESC_TAP_LISTENER,
-    .version = PLUGIN_VERSION,
-    .spdx_id = "GPL-2.0-or-later",
-    .home_url = "",
-    .blurb = "How each TCP connection attempt ended, and why it failed",
-    .register_cb = &register_tcpconn_plugin,
-};
-
-WIRESHARK_PLUGIN_REGISTER_EPAN(&tcpconn_module, 0)
-#else
 WS_DLL_PUBLIC_DEF const char plugin_version[] = PLUGIN_VERSION;
 WS_DLL_PUBLIC_DEF const int plugin_want_major = WIRESHARK_VERSION_MAJOR;
 WS_DLL_PUBLIC_DEF const int plugin_want_minor = WIRESHARK_VERSION_MINOR;
@@ -752,4 +740,4 @@ uint32_t plugin_describe(void)
     return WS_PLUGIN_DESC_DISSECTOR | WS_PLUGIN_DESC_TAP_LISTENER;
 }
 #endif
-#endif
+

@@ -29,7 +29,6 @@
 #include <epan/conversation.h>
 #include <epan/dissectors/packet-tcp.h>
 #include <epan/tap.h>
-#include <wsutil/pint.h>
 
 #define IP_PROTO_ICMP   1
 #define IP_PROTO_TCP    6
@@ -46,6 +45,18 @@
 #define ICMP_HEADER   8
 /* Bounds the walk over IPv6 extension headers in hostile input. */
 #define IPV6_MAX_EXTENSION_HEADERS 8
+
+/* Big-endian reads of bounds-checked bytes (wsutil's pntoh16 was renamed in
+ * 4.6, so these stay local). */
+static uint16_t read_be16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t read_be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
 
 static int proto_tcp = -1;
 static int tcp_tap = -1;
@@ -122,8 +133,8 @@ static bool ipv4_payload(const uint8_t *p, unsigned captured, unsigned reported,
     out->protocol = p[q + 9];
     out->start = q;
     out->offset = q + header_len;
-    out->end = datagram_end(q, pntoh16(p + q + 2), reported);
-    out->later_fragment = (pntoh16(p + q + 6) & 0x1fff) != 0;
+    out->end = datagram_end(q, read_be16(p + q + 2), reported);
+    out->later_fragment = (read_be16(p + q + 6) & 0x1fff) != 0;
     return true;
 }
 
@@ -134,7 +145,7 @@ static bool ipv6_payload(const uint8_t *p, unsigned captured, unsigned reported,
     unsigned o = q + IPV6_HEADER;
 
     out->start = q;
-    out->end = datagram_end(q + IPV6_HEADER, pntoh16(p + q + 4), reported);
+    out->end = datagram_end(q + IPV6_HEADER, read_be16(p + q + 4), reported);
     out->later_fragment = false;
     for (int i = 0; i < IPV6_MAX_EXTENSION_HEADERS; i++) {
         unsigned ext_len;
@@ -149,7 +160,7 @@ static bool ipv6_payload(const uint8_t *p, unsigned captured, unsigned reported,
         case 44: /* fragment */
             if (o + 8 > captured)
                 return false;
-            if ((pntoh16(p + o + 2) & 0xfff8) != 0)
+            if ((read_be16(p + o + 2) & 0xfff8) != 0)
                 out->later_fragment = true;
             ext_len = 8;
             break;
@@ -192,16 +203,16 @@ static bool read_tcp_header(const uint8_t *p, unsigned captured, unsigned off, u
 {
     if (off + TCP_FLAGS_END > captured)
         return false;
-    if (pntoh16(p + off) != pinfo->srcport || pntoh16(p + off + 2) != pinfo->destport)
+    if (read_be16(p + off) != pinfo->srcport || read_be16(p + off + 2) != pinfo->destport)
         return false;
     unsigned header_len = (p[off + 12] >> 4) * 4u;
     if (header_len < TCP_MIN_HEADER)
         return false;
-    seg->seq = pntoh32(p + off + 4);
-    seg->ack = pntoh32(p + off + 8);
-    seg->flags = pntoh16(p + off + 12) & 0x0fff;
+    seg->seq = read_be32(p + off + 4);
+    seg->ack = read_be32(p + off + 8);
+    seg->flags = read_be16(p + off + 12) & 0x0fff;
     /* A window we cannot read is taken as open, not as zero. */
-    seg->window = off + TCP_WINDOW_END <= captured ? pntoh16(p + off + 14) : UINT16_MAX;
+    seg->window = off + TCP_WINDOW_END <= captured ? read_be16(p + off + 14) : UINT16_MAX;
     seg->src_port = (uint16_t)pinfo->srcport;
     seg->dst_port = (uint16_t)pinfo->destport;
     seg->payload_len = end > off + header_len ? end - off - header_len : 0;
@@ -287,11 +298,11 @@ static bool read_icmp_quote(const uint8_t *p, unsigned captured, unsigned icmp, 
         return false;
 
     unsigned t = quoted.offset;
-    out->src_port = pntoh16(p + t);
-    out->dst_port = pntoh16(p + t + 2);
+    out->src_port = read_be16(p + t);
+    out->dst_port = read_be16(p + t + 2);
     if (out->src_port != pinfo->srcport || out->dst_port != pinfo->destport)
         return false;
-    out->icmp.quoted_seq = pntoh32(p + t + 4);
+    out->icmp.quoted_seq = read_be32(p + t + 4);
     out->icmp.unreachable = unreachable;
     out->icmp.type = p[icmp];
     out->icmp.code = p[icmp + 1];
