@@ -1,4 +1,4 @@
-/* attempt.c - how one TCP connection attempt ended, as a plain-C state machine.
+/* attempt.c - one TCP connection attempt, as a plain-C state machine.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -6,9 +6,20 @@
 
 #include <string.h>
 
+#include "ports.h"
+
 /* A SYN flood gives one attempt per packet; with the slack of a growing
  * array, an attempt must stay below 64 bytes for a stream to cost no more. */
 _Static_assert(sizeof(tcpconn_attempt) <= 56, "tcpconn_attempt must stay within 56 bytes");
+_Static_assert(TCPCONN_DECISION_COUNT <= 15, "tcpconn_attempt.decision has 4 bits, one spare");
+
+#define SYNS_AFTER_DECISION_MAX 15
+
+/* An ACK without SYN that the responder sends before its SYN-ACK was seen
+ * is taken to acknowledge the initiator's SYN (and its SYN data) when it
+ * lies this close after the ISN; anything else acknowledges an older
+ * connection. */
+#define SYN_ACK_WINDOW (1u << 24)
 
 static bool is_bare_syn(uint16_t flags)
 {
@@ -20,9 +31,14 @@ static uint8_t saturating_increment(uint8_t n)
     return n == UINT8_MAX ? n : (uint8_t)(n + 1);
 }
 
+/* True when `seq` lies after `base` in sequence space, which wraps. */
+static bool seq_after(uint32_t seq, uint32_t base)
+{
+    return (int32_t)(seq - base) > 0;
+}
+
 /* True when `ack` acknowledges the SYN that used `isn`, allowing for SYN
- * payload (TFO) being acknowledged too. Sequence space wraps, hence the
- * unsigned difference. */
+ * payload (TFO) and later data being acknowledged too. */
 static bool acknowledges_syn(uint32_t ack, uint32_t isn)
 {
     uint32_t advance = ack - isn;
@@ -66,49 +82,53 @@ static void set_outcome_frame(tcpconn_attempt *a, uint32_t frame, int64_t time_n
     a->outcome_us = us_since_start(a, time_ns);
 }
 
-/* The first deciding event wins; later ones are part of the aftermath. */
-static void decide(tcpconn_attempt *a, tcpconn_decision d, uint32_t frame, int64_t time_ns,
-                   bool by_responder)
+static bool answered_with_error(const tcpconn_attempt *a)
+{
+    return a->decision == TCPCONN_DECIDED_REFUSED || a->decision == TCPCONN_DECIDED_ICMP;
+}
+
+/* A RST or ICMP error answering the SYN. The client may retry with the same
+ * ISN, so the latest answer decides: it is when the application got its
+ * error. */
+static void decide_answer(tcpconn_attempt *a, tcpconn_decision d, uint32_t frame, int64_t time_ns)
+{
+    if (a->decision != TCPCONN_DECIDED_NOTHING && !answered_with_error(a))
+        return;
+    a->decision = d;
+    a->syns_after_decision = 0;
+    set_outcome_frame(a, frame, time_ns);
+}
+
+/* Every other decision is final: the first one wins, later events are part
+ * of the aftermath. */
+static void decide(tcpconn_attempt *a, tcpconn_decision d, uint32_t frame, int64_t time_ns)
 {
     if (a->decision != TCPCONN_DECIDED_NOTHING)
         return;
-    a->decision = (uint8_t)d;
+    a->decision = d;
     set_outcome_frame(a, frame, time_ns);
-    if (by_responder)
-        a->flags |= TCPCONN_A_BY_RESPONDER;
 }
 
-void tcpconn_attempt_start(tcpconn_attempt *a, const tcpconn_segment *s)
+/* The attempt stops counting as open, once. */
+static void close_attempt(tcpconn_attempt *a, int64_t time_ns)
 {
-    memset(a, 0, sizeof *a);
-    a->first_ns = s->time_ns;
-    a->first_frame = s->frame;
-    a->outcome_frame = s->frame;
-
-    if (is_bare_syn(s->flags)) {
-        if (s->orientation)
-            a->flags |= TCPCONN_A_INITIATOR_ORIENTATION;
-        a->flags |= TCPCONN_A_ISN_KNOWN;
-        a->initiator_isn = s->seq;
-        a->syn_count = 1;
-        if (s->payload_len > 0)
-            a->flags |= TCPCONN_A_DATA;
+    if (a->flags & TCPCONN_A_CLOSED)
         return;
-    }
+    a->flags |= TCPCONN_A_CLOSED;
+    a->end_ms = ms_since_start(a, time_ns);
+}
 
-    /* The handshake started before the capture. A SYN-ACK still tells us
-     * who the initiator is and which ISN it used; for anything else the
-     * sender of the first segment is taken as the initiator. */
-    bool synack = (s->flags & (TCPCONN_SYN | TCPCONN_ACK)) == (TCPCONN_SYN | TCPCONN_ACK);
-    bool initiator_orientation = synack ? !s->orientation : s->orientation != 0;
-    if (initiator_orientation)
-        a->flags |= TCPCONN_A_INITIATOR_ORIENTATION;
-    a->decision = TCPCONN_DECIDED_NOT_SEEN;
-    if (synack) {
-        a->flags |= TCPCONN_A_ISN_KNOWN;
-        a->initiator_isn = s->ack - 1;
-    }
-    tcpconn_attempt_segment(a, s);
+/* A FIN or RST: remembers who sent the first one, and closes. */
+static void note_end(tcpconn_attempt *a, const tcpconn_segment *s, bool by_responder)
+{
+    const uint16_t ends = TCPCONN_A_INITIATOR_FIN | TCPCONN_A_RESPONDER_FIN | TCPCONN_A_RST;
+    if (!(a->flags & ends) && by_responder)
+        a->flags |= TCPCONN_A_ENDED_BY_RESPONDER;
+    if (s->flags & TCPCONN_RST)
+        a->flags |= TCPCONN_A_RST;
+    else
+        a->flags |= by_responder ? TCPCONN_A_RESPONDER_FIN : TCPCONN_A_INITIATOR_FIN;
+    close_attempt(a, s->time_ns);
 }
 
 /* TCP itself ended the connection: a RST, or FINs from both sides. */
@@ -118,11 +138,10 @@ static bool connection_torn_down(const tcpconn_attempt *a)
     return (a->flags & TCPCONN_A_RST) || (a->flags & both_fins) == both_fins;
 }
 
-bool tcpconn_attempt_is_over(const tcpconn_attempt *a)
+/* Over on the wire: torn down, refused, rejected or aborted. */
+static bool is_over(const tcpconn_attempt *a)
 {
-    if (connection_torn_down(a))
-        return true;
-    return a->decision == TCPCONN_DECIDED_REFUSED || a->decision == TCPCONN_DECIDED_ICMP ||
+    return connection_torn_down(a) || answered_with_error(a) ||
            a->decision == TCPCONN_DECIDED_ABORTED;
 }
 
@@ -130,17 +149,27 @@ bool tcpconn_attempt_is_superseded_by(const tcpconn_attempt *a, const tcpconn_se
 {
     if (!is_bare_syn(s->flags))
         return false;
-    bool known_isn = (a->flags & TCPCONN_A_ISN_KNOWN) != 0;
     if (tcpconn_attempt_from_initiator(a, s->orientation)) {
-        /* A retransmitted SYN keeps its ISN; a new connect() picks a new
-         * one. After a RST or a full close the old connection is gone, so
-         * even a SYN with the same ISN is a fresh try (some tools reuse it). */
-        return !known_isn || s->seq != a->initiator_isn || connection_torn_down(a);
+        /* A retried SYN keeps its ISN, even after a RST (Windows retries a
+         * refused connect that way, and a client answering a stale ACK
+         * too); a new connect() picks a new one. Only once the attempt had
+         * connected and ended is the same ISN a fresh try (tools that reuse
+         * it). */
+        if (!(a->flags & TCPCONN_A_ISN_KNOWN) || s->seq != a->initiator_isn)
+            return true;
+        return (a->flags & TCPCONN_A_CONNECTED) && connection_torn_down(a);
     }
     /* A SYN the other way is a simultaneous open while the handshake is
      * under way, and a new connection in the reverse direction once the
      * attempt is over (or when we never saw how it began). */
-    return tcpconn_attempt_is_over(a) || a->decision == TCPCONN_DECIDED_NOT_SEEN;
+    return is_over(a) || a->decision == TCPCONN_DECIDED_NOT_SEEN;
+}
+
+bool tcpconn_attempt_is_retried_by(const tcpconn_attempt *a, const tcpconn_segment *s)
+{
+    return is_bare_syn(s->flags) && tcpconn_attempt_from_initiator(a, s->orientation) &&
+           (a->flags & TCPCONN_A_ISN_KNOWN) && s->seq == a->initiator_isn &&
+           !(a->flags & TCPCONN_A_CONNECTED);
 }
 
 static void check_connected(tcpconn_attempt *a, const tcpconn_segment *s)
@@ -155,38 +184,126 @@ static void check_connected(tcpconn_attempt *a, const tcpconn_segment *s)
         set_outcome_frame(a, s->frame, s->time_ns);
 }
 
+/* Payload shows in a segment's length, but also in its numbers: a sequence
+ * number past ISN+1 means its sender had sent data before, an ACK past the
+ * peer's ISN+1 that the peer had. That is how filtered (SYN/FIN/RST only)
+ * and lossy captures still show data. Once a side has sent its FIN, its
+ * numbers count the FIN too, so they tell nothing more. */
+static void note_data(tcpconn_attempt *a, const tcpconn_segment *s, bool from_initiator)
+{
+    uint16_t own_isn_known = from_initiator ? TCPCONN_A_ISN_KNOWN : TCPCONN_A_RESPONDER_SYN;
+    uint16_t peer_isn_known = from_initiator ? TCPCONN_A_RESPONDER_SYN : TCPCONN_A_ISN_KNOWN;
+    uint16_t own_fin = from_initiator ? TCPCONN_A_INITIATOR_FIN : TCPCONN_A_RESPONDER_FIN;
+    uint16_t peer_fin = from_initiator ? TCPCONN_A_RESPONDER_FIN : TCPCONN_A_INITIATOR_FIN;
+    uint32_t own_isn = from_initiator ? a->initiator_isn : a->responder_isn;
+    uint32_t peer_isn = from_initiator ? a->responder_isn : a->initiator_isn;
+
+    if (s->payload_len > 0 && !(s->flags & TCPCONN_RST)) /* a RST's payload is not data */
+        a->flags |= TCPCONN_A_DATA;
+    if ((a->flags & own_isn_known) && !(a->flags & own_fin) && !(s->flags & TCPCONN_SYN) &&
+        seq_after(s->seq, own_isn + 1)) {
+        a->flags |= TCPCONN_A_DATA;
+        /* A responder sends data only once the handshake is complete. */
+        if (!from_initiator) {
+            a->flags |= TCPCONN_A_INITIATOR_SYN_ACKED | TCPCONN_A_RESPONDER_SYN_ACKED;
+            check_connected(a, s);
+        }
+    }
+    if ((s->flags & TCPCONN_ACK) && (a->flags & peer_isn_known) && !(a->flags & peer_fin) &&
+        seq_after(s->ack, peer_isn + 1))
+        a->flags |= TCPCONN_A_DATA;
+}
+
+/* The handshake was under way but its SYN-ACK is not in the capture: a
+ * side sending a plain ACK shows that it saw one. */
+static void infer_missing_synack(tcpconn_attempt *a, uint32_t responder_isn)
+{
+    a->flags |= TCPCONN_A_RESPONDER_SYN | TCPCONN_A_INITIATOR_SYN_ACKED |
+                TCPCONN_A_RESPONDER_SYN_ACKED;
+    a->responder_isn = responder_isn;
+}
+
 static void initiator_segment(tcpconn_attempt *a, const tcpconn_segment *s)
 {
     uint16_t f = s->flags;
+    bool first_from_initiator = !(a->flags & TCPCONN_A_INITIATOR_SEEN);
+    a->flags |= TCPCONN_A_INITIATOR_SEEN;
 
-    if (f & TCPCONN_RST) {
-        a->flags |= TCPCONN_A_RST;
-        if (!(a->flags & TCPCONN_A_CONNECTED))
-            decide(a, TCPCONN_DECIDED_ABORTED, s->frame, s->time_ns, false);
-        else if (!(a->flags & TCPCONN_A_DATA))
-            decide(a, TCPCONN_DECIDED_RESET, s->frame, s->time_ns, false);
-        return;
-    }
+    if ((f & TCPCONN_RST) && (a->flags & TCPCONN_A_STALE_ACK) &&
+        !(a->flags & (TCPCONN_A_RESPONDER_SYN | TCPCONN_A_CONNECTED)))
+        return; /* the kernel's answer to a stale ACK (RFC 9293 3.10.7.3): no abort */
     if (is_bare_syn(f)) {
+        /* A SYN-ACK captured just before its SYN: the handshake is seen. */
+        if (a->decision == TCPCONN_DECIDED_NOT_SEEN && first_from_initiator &&
+            (a->flags & TCPCONN_A_RESPONDER_SYN) && s->seq == a->initiator_isn)
+            a->decision = TCPCONN_DECIDED_NOTHING;
         a->syn_count = saturating_increment(a->syn_count);
-        /* Until something answers, the latest SYN is the best evidence. */
-        if (!(a->flags & TCPCONN_A_RESPONDER_SYN) && a->decision == TCPCONN_DECIDED_NOTHING)
+        if (answered_with_error(a)) {
+            if (a->syns_after_decision < SYNS_AFTER_DECISION_MAX)
+                a->syns_after_decision++;
+        } else if (!(a->flags & (TCPCONN_A_RESPONDER_SYN | TCPCONN_A_STALE_ACK)) &&
+                   a->decision == TCPCONN_DECIDED_NOTHING) {
+            /* Until something answers, the latest SYN is the best evidence. */
             set_outcome_frame(a, s->frame, s->time_ns);
+        }
     }
-    if ((f & TCPCONN_ACK) && (a->flags & TCPCONN_A_RESPONDER_SYN) &&
-        acknowledges_syn(s->ack, a->responder_isn)) {
-        a->flags |= TCPCONN_A_RESPONDER_SYN_ACKED;
+    note_data(a, s, true);
+    if ((f & TCPCONN_ACK) && !(f & TCPCONN_RST)) {
+        if (a->flags & TCPCONN_A_RESPONDER_SYN) {
+            if (acknowledges_syn(s->ack, a->responder_isn))
+                a->flags |= TCPCONN_A_RESPONDER_SYN_ACKED;
+        } else if (!(f & TCPCONN_SYN) && a->decision != TCPCONN_DECIDED_NOT_SEEN) {
+            infer_missing_synack(a, s->ack - 1);
+        }
         check_connected(a, s);
     }
-    if (s->payload_len > 0)
-        a->flags |= TCPCONN_A_DATA;
-    if (f & TCPCONN_FIN) {
-        a->flags |= TCPCONN_A_INITIATOR_FIN;
+    if (f & (TCPCONN_RST | TCPCONN_FIN)) {
+        note_end(a, s, false);
         if (!(a->flags & TCPCONN_A_CONNECTED))
-            decide(a, TCPCONN_DECIDED_ABORTED, s->frame, s->time_ns, false);
+            decide(a, TCPCONN_DECIDED_ABORTED, s->frame, s->time_ns);
         else if (!(a->flags & TCPCONN_A_DATA))
-            decide(a, TCPCONN_DECIDED_CLOSED, s->frame, s->time_ns, false);
+            decide(a, (f & TCPCONN_RST) ? TCPCONN_DECIDED_RESET : TCPCONN_DECIDED_CLOSED, s->frame,
+                   s->time_ns);
     }
+}
+
+/* A SYN from the responder: its ISN, and an answer that overrules an
+ * earlier refusal or ICMP error. */
+static void responder_syn(tcpconn_attempt *a, const tcpconn_segment *s)
+{
+    if (!(a->flags & TCPCONN_A_RESPONDER_SYN)) {
+        a->flags |= TCPCONN_A_RESPONDER_SYN;
+        a->responder_isn = s->seq;
+    }
+    if (answered_with_error(a))
+        a->decision = TCPCONN_DECIDED_NOTHING;
+    if (!(s->flags & TCPCONN_ACK))
+        return;
+    a->synack_count = saturating_increment(a->synack_count);
+    if (a->flags & TCPCONN_A_CONNECTED) {
+        /* A re-sent SYN-ACK, not the first one captured late: the responder
+         * never got the ACK. */
+        if (a->synack_count > 1 && !(a->flags & TCPCONN_A_DATA) &&
+            a->decision == TCPCONN_DECIDED_NOTHING)
+            a->flags |= TCPCONN_A_SYNACK_AFTER_ACK;
+    } else if (a->decision == TCPCONN_DECIDED_NOTHING) {
+        set_outcome_frame(a, s->frame, s->time_ns);
+    }
+}
+
+/* A plain ACK from the responder before any SYN-ACK: either the SYN-ACK
+ * is missing from the capture, or the responder still holds an older
+ * connection on these ports and answers the SYN with an ACK for that one. */
+static void responder_ack_before_synack(tcpconn_attempt *a, const tcpconn_segment *s)
+{
+    if (s->ack - a->initiator_isn - 1 < SYN_ACK_WINDOW) {
+        infer_missing_synack(a, s->seq - 1);
+        check_connected(a, s);
+        return;
+    }
+    a->flags |= TCPCONN_A_STALE_ACK;
+    if (a->decision == TCPCONN_DECIDED_NOTHING)
+        set_outcome_frame(a, s->frame, s->time_ns);
 }
 
 static void responder_segment(tcpconn_attempt *a, const tcpconn_segment *s)
@@ -194,158 +311,130 @@ static void responder_segment(tcpconn_attempt *a, const tcpconn_segment *s)
     uint16_t f = s->flags;
 
     if (f & TCPCONN_RST) {
-        a->flags |= TCPCONN_A_RST;
+        note_data(a, s, false);
         if (!(a->flags & (TCPCONN_A_RESPONDER_SYN | TCPCONN_A_CONNECTED)))
-            decide(a, TCPCONN_DECIDED_REFUSED, s->frame, s->time_ns, true);
+            decide_answer(a, TCPCONN_DECIDED_REFUSED, s->frame, s->time_ns);
         else if (!(a->flags & TCPCONN_A_CONNECTED))
-            decide(a, TCPCONN_DECIDED_HALF_OPEN, s->frame, s->time_ns, true);
+            decide(a, TCPCONN_DECIDED_HALF_OPEN, s->frame, s->time_ns);
         else if (!(a->flags & TCPCONN_A_DATA))
-            decide(a, TCPCONN_DECIDED_RESET, s->frame, s->time_ns, true);
+            decide(a, TCPCONN_DECIDED_RESET, s->frame, s->time_ns);
+        note_end(a, s, true);
         return;
     }
     if (f & TCPCONN_SYN) {
-        if (!(a->flags & TCPCONN_A_RESPONDER_SYN)) {
-            a->flags |= TCPCONN_A_RESPONDER_SYN;
-            a->responder_isn = s->seq;
-        }
-        /* An ICMP error only counts when nothing answered the SYN. */
-        if (a->decision == TCPCONN_DECIDED_ICMP)
-            a->decision = TCPCONN_DECIDED_NOTHING;
-        if (f & TCPCONN_ACK) {
-            a->synack_count = saturating_increment(a->synack_count);
-            if ((a->flags & TCPCONN_A_CONNECTED) && !(a->flags & TCPCONN_A_DATA))
-                a->flags |= TCPCONN_A_SYNACK_AFTER_ACK;
-            if (!(a->flags & TCPCONN_A_CONNECTED) && a->decision == TCPCONN_DECIDED_NOTHING)
-                set_outcome_frame(a, s->frame, s->time_ns);
-        }
+        responder_syn(a, s);
+    } else if ((f & TCPCONN_ACK) && !(a->flags & TCPCONN_A_RESPONDER_SYN) &&
+               (a->flags & TCPCONN_A_ISN_KNOWN) && a->decision != TCPCONN_DECIDED_NOT_SEEN) {
+        responder_ack_before_synack(a, s);
+        if (!(a->flags & TCPCONN_A_CONNECTED))
+            return; /* a stale ACK says nothing more */
     }
-    if ((f & TCPCONN_ACK) && acknowledges_syn(s->ack, a->initiator_isn)) {
+    if ((f & TCPCONN_ACK) && (a->flags & TCPCONN_A_RESPONDER_SYN) &&
+        acknowledges_syn(s->ack, a->initiator_isn)) {
         a->flags |= TCPCONN_A_INITIATOR_SYN_ACKED;
         check_connected(a, s);
     }
-    if (s->payload_len > 0)
-        a->flags |= TCPCONN_A_DATA;
+    note_data(a, s, false);
     if (f & TCPCONN_FIN) {
-        a->flags |= TCPCONN_A_RESPONDER_FIN;
+        note_end(a, s, true);
         /* A responder FIN before the handshake completes can be TFO data
          * plus FIN racing the initiator's ACK, so it decides nothing. */
         if ((a->flags & TCPCONN_A_CONNECTED) && !(a->flags & TCPCONN_A_DATA))
-            decide(a, TCPCONN_DECIDED_CLOSED, s->frame, s->time_ns, true);
+            decide(a, TCPCONN_DECIDED_CLOSED, s->frame, s->time_ns);
     }
 }
 
-bool tcpconn_attempt_is_closed(const tcpconn_attempt *a)
+bool tcpconn_attempt_is_settled(const tcpconn_attempt *a)
 {
-    return (a->flags & (TCPCONN_A_RST | TCPCONN_A_INITIATOR_FIN | TCPCONN_A_RESPONDER_FIN)) ||
-           a->decision == TCPCONN_DECIDED_ICMP;
+    switch ((tcpconn_decision)a->decision) {
+    case TCPCONN_DECIDED_NOTHING:
+        /* Connected with data: nothing later changes the outcome. */
+        return (a->flags & (TCPCONN_A_CONNECTED | TCPCONN_A_DATA)) ==
+               (TCPCONN_A_CONNECTED | TCPCONN_A_DATA);
+    case TCPCONN_DECIDED_NOT_SEEN:
+        /* A lone SYN-ACK may still be followed by its SYN (reordering). */
+        return (a->flags & TCPCONN_A_INITIATOR_SEEN) || !(a->flags & TCPCONN_A_RESPONDER_SYN);
+    case TCPCONN_DECIDED_REFUSED:
+    case TCPCONN_DECIDED_ICMP:
+        return false; /* a same-ISN retry may still connect */
+    default:
+        return true;
+    }
 }
 
-void tcpconn_attempt_segment(tcpconn_attempt *a, const tcpconn_segment *s)
+/* Feeds `s` and reports what changed. */
+static unsigned feed(tcpconn_attempt *a, const tcpconn_segment *s, bool settled)
 {
-    /* Open until the first FIN or RST; until then its latest packet. */
-    if (!tcpconn_attempt_is_closed(a))
+    bool closed = (a->flags & TCPCONN_A_CLOSED) != 0;
+    /* Open until it closes; until then its latest packet. */
+    if (!closed)
         a->end_ms = ms_since_start(a, s->time_ns);
     if (tcpconn_attempt_from_initiator(a, s->orientation))
         initiator_segment(a, s);
     else
         responder_segment(a, s);
+    unsigned now = 0;
+    if (!closed && (a->flags & TCPCONN_A_CLOSED))
+        now |= TCPCONN_NOW_CLOSED;
+    if (!settled && tcpconn_attempt_is_settled(a))
+        now |= TCPCONN_NOW_SETTLED;
+    return now;
 }
 
-bool tcpconn_attempt_matches_icmp(const tcpconn_attempt *a, const tcpconn_icmp *e)
+unsigned tcpconn_attempt_start(tcpconn_attempt *a, const tcpconn_segment *s)
+{
+    memset(a, 0, sizeof *a);
+    a->first_ns = s->time_ns;
+    a->first_frame = s->frame;
+    a->outcome_frame = s->frame;
+
+    if (is_bare_syn(s->flags)) {
+        if (s->orientation)
+            a->flags |= TCPCONN_A_INITIATOR_ORIENTATION;
+        a->flags |= TCPCONN_A_ISN_KNOWN | TCPCONN_A_INITIATOR_SEEN;
+        a->initiator_isn = s->seq;
+        a->syn_count = 1;
+        if (s->payload_len > 0)
+            a->flags |= TCPCONN_A_DATA;
+        return 0;
+    }
+
+    /* The handshake started before the capture. A SYN-ACK still tells who
+     * the initiator is and which ISN it used; otherwise the ports tell who
+     * the server is, and failing that the sender is taken as the client. */
+    bool synack = (s->flags & (TCPCONN_SYN | TCPCONN_ACK)) == (TCPCONN_SYN | TCPCONN_ACK);
+    bool sender_is_server =
+        synack || tcpconn_guess_server(s->src_port, s->dst_port) == TCPCONN_SERVER_IS_SOURCE;
+    if ((s->orientation != 0) != sender_is_server)
+        a->flags |= TCPCONN_A_INITIATOR_ORIENTATION;
+    a->decision = TCPCONN_DECIDED_NOT_SEEN;
+    if (synack) {
+        a->flags |= TCPCONN_A_ISN_KNOWN;
+        a->initiator_isn = s->ack - 1;
+    }
+    return feed(a, s, false);
+}
+
+unsigned tcpconn_attempt_segment(tcpconn_attempt *a, const tcpconn_segment *s)
+{
+    return feed(a, s, tcpconn_attempt_is_settled(a));
+}
+
+bool tcpconn_attempt_matches_icmp(const tcpconn_attempt *a, const tcpconn_icmp_error *e)
 {
     return (a->flags & TCPCONN_A_ISN_KNOWN) && tcpconn_attempt_from_initiator(a, e->orientation) &&
            e->quoted_seq == a->initiator_isn;
 }
 
-bool tcpconn_attempt_icmp(tcpconn_attempt *a, const tcpconn_icmp *e)
+unsigned tcpconn_attempt_icmp(tcpconn_attempt *a, const tcpconn_icmp_error *e)
 {
-    if (!e->unreachable || (a->flags & TCPCONN_A_RESPONDER_SYN) ||
-        a->decision != TCPCONN_DECIDED_NOTHING)
-        return false;
-    decide(a, TCPCONN_DECIDED_ICMP, e->frame, e->time_ns, false);
-    a->end_ms = ms_since_start(a, e->time_ns);
+    /* An ICMP error only counts while nothing else answered the SYN. */
+    if (!e->unreachable || (a->flags & (TCPCONN_A_RESPONDER_SYN | TCPCONN_A_CONNECTED)) ||
+        (a->decision != TCPCONN_DECIDED_NOTHING && !answered_with_error(a)))
+        return 0;
+    bool closed = (a->flags & TCPCONN_A_CLOSED) != 0;
+    decide_answer(a, TCPCONN_DECIDED_ICMP, e->frame, e->time_ns);
     a->icmp_code = e->code;
-    return true;
-}
-
-tcpconn_reason tcpconn_attempt_reason(const tcpconn_attempt *a, bool capture_complete)
-{
-    switch ((tcpconn_decision)a->decision) {
-    case TCPCONN_DECIDED_NOT_SEEN:
-        return TCPCONN_HANDSHAKE_NOT_SEEN;
-    case TCPCONN_DECIDED_REFUSED:
-        return TCPCONN_REFUSED;
-    case TCPCONN_DECIDED_ICMP:
-        return TCPCONN_ICMP_UNREACHABLE;
-    case TCPCONN_DECIDED_ABORTED:
-        return TCPCONN_ABORTED_BY_CLIENT;
-    case TCPCONN_DECIDED_HALF_OPEN:
-        return TCPCONN_HALF_OPEN;
-    case TCPCONN_DECIDED_RESET:
-    case TCPCONN_DECIDED_CLOSED:
-    case TCPCONN_DECIDED_NOTHING:
-        break;
-    }
-
-    if (a->flags & TCPCONN_A_CONNECTED) {
-        /* A responder that kept re-sending its SYN-ACK never saw the ACK:
-         * without data after it, the connection was never usable. */
-        if ((a->flags & TCPCONN_A_SYNACK_AFTER_ACK) && !(a->flags & TCPCONN_A_DATA))
-            return TCPCONN_HALF_OPEN;
-        if (a->decision == TCPCONN_DECIDED_RESET)
-            return TCPCONN_RESET_AFTER_ESTABLISHED;
-        if (a->decision == TCPCONN_DECIDED_CLOSED)
-            return TCPCONN_CLOSED_BEFORE_DATA;
-        return (a->syn_count > 1 || a->synack_count > 1) ? TCPCONN_ESTABLISHED_AFTER_RETRY
-                                                         : TCPCONN_ESTABLISHED;
-    }
-    if (!capture_complete)
-        return TCPCONN_IN_PROGRESS;
-    return (a->flags & TCPCONN_A_RESPONDER_SYN) ? TCPCONN_HALF_OPEN : TCPCONN_NO_ANSWER;
-}
-
-bool tcpconn_attempt_is_provisional(const tcpconn_attempt *a, bool capture_complete)
-{
-    if (capture_complete || a->decision != TCPCONN_DECIDED_NOTHING)
-        return false;
-    /* Connected with data: nothing later changes the outcome. */
-    return (a->flags & (TCPCONN_A_CONNECTED | TCPCONN_A_DATA)) !=
-           (TCPCONN_A_CONNECTED | TCPCONN_A_DATA);
-}
-
-bool tcpconn_attempt_has_connect_time(const tcpconn_attempt *a)
-{
-    return (a->flags & TCPCONN_A_CONNECTED) && a->decision != TCPCONN_DECIDED_NOT_SEEN;
-}
-
-bool tcpconn_reason_is_failure(tcpconn_reason r)
-{
-    switch (r) {
-    case TCPCONN_REFUSED:
-    case TCPCONN_NO_ANSWER:
-    case TCPCONN_ICMP_UNREACHABLE:
-    case TCPCONN_HALF_OPEN:
-    case TCPCONN_ABORTED_BY_CLIENT:
-        return true;
-    default:
-        return false;
-    }
-}
-
-const char *tcpconn_reason_name(tcpconn_reason r)
-{
-    static const char *const names[TCPCONN_REASON_COUNT] = {
-        [TCPCONN_IN_PROGRESS] = "in-progress",
-        [TCPCONN_ESTABLISHED] = "established",
-        [TCPCONN_ESTABLISHED_AFTER_RETRY] = "established-after-retry",
-        [TCPCONN_REFUSED] = "refused",
-        [TCPCONN_NO_ANSWER] = "no-answer",
-        [TCPCONN_ICMP_UNREACHABLE] = "icmp-unreachable",
-        [TCPCONN_HALF_OPEN] = "half-open",
-        [TCPCONN_ABORTED_BY_CLIENT] = "aborted-by-client",
-        [TCPCONN_RESET_AFTER_ESTABLISHED] = "reset-after-established",
-        [TCPCONN_CLOSED_BEFORE_DATA] = "closed-before-data",
-        [TCPCONN_HANDSHAKE_NOT_SEEN] = "handshake-not-seen",
-    };
-    return (unsigned)r < TCPCONN_REASON_COUNT ? names[r] : "unknown";
+    close_attempt(a, e->time_ns);
+    return closed ? 0 : TCPCONN_NOW_CLOSED;
 }

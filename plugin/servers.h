@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "allocator.h"
-#include "attempt.h" /* TCPCONN_ENDPOINT_LEN */
+#include "segment.h" /* TCPCONN_ENDPOINT_LEN */
 
 typedef struct tcpconn_servers tcpconn_servers;
 

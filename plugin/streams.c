@@ -5,14 +5,34 @@
  * packet, whatever the number of streams. The rare later attempts on the
  * same stream (port reuse) hang off it in a second array.
  *
+ * Since Wireshark 4.4, TCP gives a SYN that follows a RST or FIN on the same
+ * ports a new tcp.stream even when it carries the same ISN, i.e. when the
+ * client is retrying the same connect(). Such a stream's slot becomes an
+ * alias of the attempt's own stream, so tcpconn's outcome does not depend
+ * on the Wireshark version. The 4-tuples that can see such a retry (a RST
+ * or FIN before the handshake completed) are kept in a small hash table.
+ *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "streams.h"
 
-#include <stdlib.h>
 #include <string.h>
 
+#include "servers.h"
+
 #define INITIAL_STREAMS 1024
+#define INITIAL_RETRY_SLOTS 64
+
+/* tcpconn_attempt.decision of a stream slot that forwards to another
+ * stream (in tcpconn_attempt.next). No real decision has this value. */
+#define DECISION_ALIAS 15
+
+typedef struct {
+    uint64_t *keys;    /* hash of the 4-tuple (initiator first); 0 = empty */
+    uint32_t *streams; /* its latest attempt's stream */
+    size_t slots;      /* a power of two */
+    size_t used;
+} retry_index;
 
 struct tcpconn_streams {
     tcpconn_allocator alloc;
@@ -25,19 +45,24 @@ struct tcpconn_streams {
     size_t later_cap;
     size_t attempts;
     tcpconn_servers *servers;
-    bool complete; /* the whole capture has been read */
+    retry_index retries;
+    tcpconn_capture capture;
+    bool saw_plain_segment; /* a segment without SYN, FIN or RST */
     /* Optional Zeek view, element for element beside `first` and `later`. */
     tcpconn_zeek *zeek_first;
     tcpconn_zeek *zeek_later;
     bool zeek;
 };
 
-tcpconn_streams *tcpconn_streams_new(const tcpconn_allocator *alloc, bool zeek)
+tcpconn_streams *tcpconn_streams_new(const tcpconn_allocator *alloc,
+                                     const tcpconn_streams_options *options)
 {
     tcpconn_streams *t = alloc->realloc(alloc->ctx, NULL, sizeof *t);
     memset(t, 0, sizeof *t);
     t->alloc = *alloc;
-    t->zeek = zeek;
+    t->zeek = options->zeek;
+    t->capture.end_window_ns = options->capture_end_window_ns;
+    t->capture.end_ns = INT64_MIN;
     t->servers = tcpconn_servers_new(alloc);
     return t;
 }
@@ -49,9 +74,24 @@ void tcpconn_streams_free(tcpconn_streams *t)
     tcpconn_servers_free(t->servers);
     t->alloc.free(t->alloc.ctx, t->first);
     t->alloc.free(t->alloc.ctx, t->later);
+    t->alloc.free(t->alloc.ctx, t->retries.keys);
+    t->alloc.free(t->alloc.ctx, t->retries.streams);
     t->alloc.free(t->alloc.ctx, t->zeek_first);
     t->alloc.free(t->alloc.ctx, t->zeek_later);
     t->alloc.free(t->alloc.ctx, t);
+}
+
+static bool is_alias(const tcpconn_attempt *a)
+{
+    return a->decision == DECISION_ALIAS;
+}
+
+/* The stream whose attempts `stream`'s packets belong to. */
+static uint32_t resolve(const tcpconn_streams *t, uint32_t stream)
+{
+    if (stream < t->first_used && t->first[stream].first_frame != 0 && is_alias(&t->first[stream]))
+        return t->first[stream].next;
+    return stream;
 }
 
 static tcpconn_attempt *first_of(const tcpconn_streams *t, uint32_t stream)
@@ -66,16 +106,20 @@ static tcpconn_attempt *next_of(const tcpconn_streams *t, const tcpconn_attempt 
     return a->next ? &t->later[a->next - 1] : NULL;
 }
 
+static void *grow(tcpconn_streams *t, void *array, size_t count, size_t size)
+{
+    return t->alloc.realloc(t->alloc.ctx, array, count * size);
+}
+
 static tcpconn_attempt *first_slot(tcpconn_streams *t, uint32_t stream)
 {
     if (stream >= t->first_len) {
         size_t len = t->first_len ? t->first_len : INITIAL_STREAMS;
         while (len <= stream)
             len *= 2;
-        t->first = t->alloc.realloc(t->alloc.ctx, t->first, len * sizeof *t->first);
+        t->first = grow(t, t->first, len, sizeof *t->first);
         if (t->zeek)
-            t->zeek_first =
-                t->alloc.realloc(t->alloc.ctx, t->zeek_first, len * sizeof *t->zeek_first);
+            t->zeek_first = grow(t, t->zeek_first, len, sizeof *t->zeek_first);
         t->first_len = len;
     }
     if (stream >= t->first_used) {
@@ -91,10 +135,9 @@ static uint32_t append_later(tcpconn_streams *t)
 {
     if (t->later_len == t->later_cap) {
         size_t cap = t->later_cap ? t->later_cap * 2 : 64;
-        t->later = t->alloc.realloc(t->alloc.ctx, t->later, cap * sizeof *t->later);
+        t->later = grow(t, t->later, cap, sizeof *t->later);
         if (t->zeek)
-            t->zeek_later =
-                t->alloc.realloc(t->alloc.ctx, t->zeek_later, cap * sizeof *t->zeek_later);
+            t->zeek_later = grow(t, t->zeek_later, cap, sizeof *t->zeek_later);
         t->later_cap = cap;
     }
     t->later_len++;
@@ -115,146 +158,232 @@ const tcpconn_zeek *tcpconn_streams_zeek(const tcpconn_streams *t, const tcpconn
     return zeek_of(t, a);
 }
 
-static tcpconn_zeek_segment zeek_segment(const tcpconn_segment *s)
+/* The 4-tuple with the initiator's endpoint first, as a hash (never 0). */
+static uint64_t tuple_key(const tcpconn_segment *s, bool from_initiator)
 {
-    tcpconn_zeek_segment z = {
-        .orientation = s->orientation,
-        .flags = s->flags,
-        .seq = s->seq,
-        .ack = s->ack,
-        .payload_len = s->payload_len,
-        .window = s->window,
-        .src_port = s->src_port,
-        .dst_port = s->dst_port,
-        .view = s->zeek_view,
-        .payload_cut_off = s->payload_cut_off,
-        .time_ns = s->time_ns,
-    };
-    return z;
+    const uint8_t *initiator = from_initiator ? s->src_endpoint : s->dst_endpoint;
+    const uint8_t *responder = from_initiator ? s->dst_endpoint : s->src_endpoint;
+    uint64_t h = 14695981039346656037u; /* FNV-1a */
+    for (size_t i = 0; i < TCPCONN_ENDPOINT_LEN; i++)
+        h = (h ^ initiator[i]) * 1099511628211u;
+    for (size_t i = 0; i < TCPCONN_ENDPOINT_LEN; i++)
+        h = (h ^ responder[i]) * 1099511628211u;
+    return h | 1;
+}
+
+static size_t retry_slot(const retry_index *r, uint64_t key)
+{
+    size_t mask = r->slots - 1;
+    size_t i = (size_t)(key >> 17) & mask;
+    while (r->keys[i] != 0 && r->keys[i] != key)
+        i = (i + 1) & mask;
+    return i;
+}
+
+static void retry_grow(tcpconn_streams *t)
+{
+    retry_index *r = &t->retries;
+    retry_index bigger = { 0 };
+    bigger.slots = r->slots ? r->slots * 2 : INITIAL_RETRY_SLOTS;
+    bigger.keys = grow(t, NULL, bigger.slots, sizeof *bigger.keys);
+    bigger.streams = grow(t, NULL, bigger.slots, sizeof *bigger.streams);
+    memset(bigger.keys, 0, bigger.slots * sizeof *bigger.keys);
+    for (size_t i = 0; i < r->slots; i++) {
+        if (r->keys[i] == 0)
+            continue;
+        size_t j = retry_slot(&bigger, r->keys[i]);
+        bigger.keys[j] = r->keys[i];
+        bigger.streams[j] = r->streams[i];
+        bigger.used++;
+    }
+    t->alloc.free(t->alloc.ctx, r->keys);
+    t->alloc.free(t->alloc.ctx, r->streams);
+    *r = bigger;
+}
+
+static void retry_set(tcpconn_streams *t, uint64_t key, uint32_t stream)
+{
+    if ((t->retries.used + 1) * 2 > t->retries.slots)
+        retry_grow(t);
+    size_t i = retry_slot(&t->retries, key);
+    if (t->retries.keys[i] == 0) {
+        t->retries.keys[i] = key;
+        t->retries.used++;
+    }
+    t->retries.streams[i] = stream;
+}
+
+/* The stream last remembered for this 4-tuple, if any. */
+static bool retry_get(const tcpconn_streams *t, uint64_t key, uint32_t *stream)
+{
+    if (t->retries.used == 0)
+        return false;
+    size_t i = retry_slot(&t->retries, key);
+    if (t->retries.keys[i] == 0)
+        return false;
+    *stream = t->retries.streams[i];
+    return true;
+}
+
+/* The latest attempt of a stream, and its number. */
+static tcpconn_attempt *latest_of(tcpconn_streams *t, uint32_t stream, unsigned *number,
+                                  uint32_t *index)
+{
+    tcpconn_attempt *a = first_of(t, stream);
+    *number = 1;
+    *index = 0; /* 0: the stream's first attempt, else 1-based in `later` */
+    while (a != NULL && a->next) {
+        *index = a->next;
+        a = &t->later[a->next - 1];
+        (*number)++;
+    }
+    return a;
+}
+
+static tcpconn_place place_of(const tcpconn_attempt *a, uint32_t stream, unsigned number,
+                              unsigned now)
+{
+    tcpconn_place p = { a, stream, number, number > 1 || (a != NULL && a->next != 0), now };
+    return p;
 }
 
 /* Starts attempt `a` with `s` and counts it for its server. */
-static void begin_attempt(tcpconn_streams *t, tcpconn_attempt *a, const tcpconn_segment *s)
+static unsigned begin_attempt(tcpconn_streams *t, tcpconn_attempt *a, const tcpconn_segment *s)
 {
     tcpconn_zeek *z = zeek_of(t, a);
-    if (z != NULL) {
-        tcpconn_zeek_segment zs = zeek_segment(s);
-        tcpconn_zeek_start(z, &zs);
-    }
-    tcpconn_attempt_start(a, s);
+    if (z != NULL)
+        tcpconn_zeek_start(z, s);
+    unsigned now = tcpconn_attempt_start(a, s);
     const uint8_t *server =
         tcpconn_attempt_from_initiator(a, s->orientation) ? s->dst_endpoint : s->src_endpoint;
     a->server = tcpconn_servers_id(t->servers, server);
     a->server_index = tcpconn_servers_count_attempt(t->servers, a->server);
     a->concurrent = tcpconn_servers_open(t->servers, a->server);
-    if (tcpconn_attempt_is_closed(a))
+    if (now & TCPCONN_NOW_CLOSED)
         tcpconn_servers_close(t->servers, a->server);
     t->attempts++;
+    return now;
 }
 
-/* Feeds `s` to `a`, noting when that closes it. */
-static void continue_attempt(tcpconn_streams *t, tcpconn_attempt *a, const tcpconn_segment *s)
+/* Feeds `s` to `a`, which lives in `stream`. */
+static unsigned continue_attempt(tcpconn_streams *t, tcpconn_attempt *a, uint32_t stream,
+                                 const tcpconn_segment *s)
 {
-    bool was_closed = tcpconn_attempt_is_closed(a);
-    tcpconn_attempt_segment(a, s);
-    if (!was_closed && tcpconn_attempt_is_closed(a))
+    unsigned now = tcpconn_attempt_segment(a, s);
+    if (now & TCPCONN_NOW_CLOSED)
         tcpconn_servers_close(t->servers, a->server);
     tcpconn_zeek *z = zeek_of(t, a);
-    if (z != NULL) {
-        tcpconn_zeek_segment zs = zeek_segment(s);
-        tcpconn_zeek_segment_in(z, &zs);
-    }
+    if (z != NULL)
+        tcpconn_zeek_segment_in(z, s);
+    /* A RST or FIN before the handshake completed: Wireshark 4.4 and later
+     * give a same-ISN retry on these ports a new stream. */
+    if ((s->flags & (TCPCONN_RST | TCPCONN_FIN)) && (a->flags & TCPCONN_A_ISN_KNOWN) &&
+        !(a->flags & TCPCONN_A_CONNECTED))
+        retry_set(t, tuple_key(s, tcpconn_attempt_from_initiator(a, s->orientation)), stream);
+    return now;
 }
 
-tcpconn_attempt *tcpconn_streams_segment(tcpconn_streams *t, uint32_t stream,
-                                         const tcpconn_segment *s, bool *started)
+/* The first segment of a new stream: a retry of an attempt in another
+ * stream, or a new attempt. */
+static tcpconn_place open_stream(tcpconn_streams *t, uint32_t stream, const tcpconn_segment *s)
 {
-    tcpconn_attempt *a = first_of(t, stream);
-    *started = false;
-    if (a == NULL) {
-        a = first_slot(t, stream);
-        begin_attempt(t, a, s);
-        *started = true;
-        return a;
+    tcpconn_attempt *slot = first_slot(t, stream);
+    bool bare_syn = (s->flags & (TCPCONN_SYN | TCPCONN_ACK | TCPCONN_RST)) == TCPCONN_SYN;
+    uint32_t earlier;
+    if (bare_syn && t->retries.used > 0) {
+        uint64_t key = tuple_key(s, true); /* a bare SYN comes from the initiator */
+        if (retry_get(t, key, &earlier) && earlier != stream) {
+            unsigned number;
+            uint32_t index;
+            tcpconn_attempt *a = latest_of(t, earlier, &number, &index);
+            if (a != NULL && tcpconn_attempt_is_retried_by(a, s)) {
+                slot->first_frame = s->frame;
+                slot->decision = DECISION_ALIAS;
+                slot->next = earlier;
+                unsigned now = continue_attempt(t, a, earlier, s);
+                return place_of(a, earlier, number, now);
+            }
+            /* A newer attempt on these ports: retries now belong to it. */
+            retry_set(t, key, stream);
+        }
     }
+    unsigned now = begin_attempt(t, slot, s);
+    return place_of(slot, stream, 1, now);
+}
 
-    /* Walk to the latest attempt, remembering where it lives: appending
-     * may move the array, so it is found again by index afterwards. */
-    unsigned count = 1;
-    uint32_t latest = 0; /* 0: the stream's first attempt, else 1-based in `later` */
-    while (a->next) {
-        latest = a->next;
-        a = &t->later[latest - 1];
-        count++;
-    }
-    if (count >= TCPCONN_MAX_ATTEMPTS_PER_STREAM || !tcpconn_attempt_is_superseded_by(a, s)) {
-        continue_attempt(t, a, s);
-        return a;
-    }
+tcpconn_place tcpconn_streams_segment(tcpconn_streams *t, uint32_t stream,
+                                      const tcpconn_segment *s)
+{
+    if (!(s->flags & (TCPCONN_SYN | TCPCONN_FIN | TCPCONN_RST)))
+        t->saw_plain_segment = true;
+    stream = resolve(t, stream);
+    unsigned number;
+    uint32_t latest;
+    tcpconn_attempt *a = latest_of(t, stream, &number, &latest);
+    if (a == NULL)
+        return open_stream(t, stream, s);
 
+    if (number >= TCPCONN_MAX_ATTEMPTS_PER_STREAM || !tcpconn_attempt_is_superseded_by(a, s)) {
+        unsigned now = continue_attempt(t, a, stream, s);
+        return place_of(a, stream, number, now);
+    }
+    /* Appending may move the array, so the latest is found again by index. */
     uint32_t index = append_later(t);
     (latest ? &t->later[latest - 1] : &t->first[stream])->next = index;
     a = &t->later[index - 1];
-    begin_attempt(t, a, s);
-    *started = true;
-    return a;
+    unsigned now = begin_attempt(t, a, s);
+    return place_of(a, stream, number + 1, now);
 }
 
 /* The latest attempt of the stream whose SYN the ICMP error quotes. */
-static tcpconn_attempt *quoted_attempt(const tcpconn_streams *t, uint32_t stream,
-                                       const tcpconn_icmp *e, unsigned *number)
+static tcpconn_place quoted(const tcpconn_streams *t, uint32_t stream, const tcpconn_icmp_error *e)
 {
-    tcpconn_attempt *match = NULL;
+    stream = resolve(t, stream);
+    tcpconn_place found = place_of(NULL, stream, 0, 0);
     unsigned n = 1;
-    for (tcpconn_attempt *a = first_of(t, stream); a != NULL; a = next_of(t, a), n++) {
-        if (tcpconn_attempt_matches_icmp(a, e)) {
-            match = a;
-            *number = n;
-        }
+    for (const tcpconn_attempt *a = first_of(t, stream); a != NULL; a = next_of(t, a), n++) {
+        if (tcpconn_attempt_matches_icmp(a, e))
+            found = place_of(a, stream, n, 0);
     }
-    return match;
+    return found;
 }
 
-tcpconn_attempt *tcpconn_streams_icmp(tcpconn_streams *t, uint32_t stream, const tcpconn_icmp *e,
-                                      bool *decided)
+tcpconn_place tcpconn_streams_quoted_attempt(const tcpconn_streams *t, uint32_t stream,
+                                             const tcpconn_icmp_error *e)
 {
-    unsigned number;
-    tcpconn_attempt *a = quoted_attempt(t, stream, e, &number);
-    *decided = false;
-    if (a != NULL) {
-        bool was_closed = tcpconn_attempt_is_closed(a);
-        *decided = tcpconn_attempt_icmp(a, e);
-        if (!was_closed && tcpconn_attempt_is_closed(a))
+    return quoted(t, stream, e);
+}
+
+tcpconn_place tcpconn_streams_icmp(tcpconn_streams *t, uint32_t stream,
+                                   const tcpconn_icmp_error *e)
+{
+    tcpconn_place p = quoted(t, stream, e);
+    if (p.attempt != NULL) {
+        tcpconn_attempt *a = (tcpconn_attempt *)p.attempt;
+        p.now = tcpconn_attempt_icmp(a, e);
+        if (p.now & TCPCONN_NOW_CLOSED)
             tcpconn_servers_close(t->servers, a->server);
     }
-    return a;
+    return p;
 }
 
-const tcpconn_attempt *tcpconn_streams_attempt_at(const tcpconn_streams *t, uint32_t stream,
-                                                  uint32_t frame, unsigned *attempt_number)
+tcpconn_place tcpconn_streams_attempt_at(const tcpconn_streams *t, uint32_t stream,
+                                         uint32_t frame)
 {
+    stream = resolve(t, stream);
     const tcpconn_attempt *a = first_of(t, stream);
     unsigned n = 1;
     for (const tcpconn_attempt *next; a != NULL && (next = next_of(t, a)) != NULL; a = next, n++) {
         if (next->first_frame > frame)
             break;
     }
-    if (attempt_number)
-        *attempt_number = n;
-    return a;
+    return place_of(a, stream, n, 0);
 }
 
-const tcpconn_attempt *tcpconn_streams_attempt_for_icmp(const tcpconn_streams *t, uint32_t stream,
-                                                        const tcpconn_icmp *e,
-                                                        unsigned *attempt_number)
+void tcpconn_streams_frame_seen(tcpconn_streams *t, int64_t time_ns)
 {
-    unsigned n = 1;
-    const tcpconn_attempt *a = quoted_attempt(t, stream, e, &n);
-    if (a == NULL)
-        return tcpconn_streams_attempt_at(t, stream, e->frame, attempt_number);
-    if (attempt_number)
-        *attempt_number = n;
-    return a;
+    if (time_ns > t->capture.end_ns)
+        t->capture.end_ns = time_ns;
 }
 
 /* The attempts still open during the recount, earliest end on top. */
@@ -269,15 +398,11 @@ typedef struct {
     size_t cap;
 } open_heap;
 
-static bool heap_push(open_heap *h, open_attempt v)
+static void heap_push(tcpconn_streams *t, open_heap *h, open_attempt v)
 {
     if (h->len == h->cap) {
-        size_t cap = h->cap ? h->cap * 2 : 256;
-        open_attempt *items = realloc(h->items, cap * sizeof *items);
-        if (items == NULL)
-            return false;
-        h->items = items;
-        h->cap = cap;
+        h->cap = h->cap ? h->cap * 2 : 256;
+        h->items = grow(t, h->items, h->cap, sizeof *h->items);
     }
     size_t i = h->len++;
     while (i > 0 && h->items[(i - 1) / 2].end_ns > v.end_ns) {
@@ -285,7 +410,6 @@ static bool heap_push(open_heap *h, open_attempt v)
         i = (i - 1) / 2;
     }
     h->items[i] = v;
-    return true;
 }
 
 static void heap_pop(open_heap *h)
@@ -311,7 +435,7 @@ static void heap_pop(open_heap *h)
  * attempts began (tcp.stream numbers are handed out in frame order). */
 static tcpconn_attempt *next_in_capture_order(tcpconn_streams *t, size_t *i, size_t *j)
 {
-    while (*i < t->first_used && t->first[*i].first_frame == 0)
+    while (*i < t->first_used && (t->first[*i].first_frame == 0 || is_alias(&t->first[*i])))
         (*i)++;
     tcpconn_attempt *a = *i < t->first_used ? &t->first[*i] : NULL;
     tcpconn_attempt *b = *j < t->later_len ? &t->later[*j] : NULL;
@@ -326,7 +450,8 @@ static tcpconn_attempt *next_in_capture_order(tcpconn_streams *t, size_t *i, siz
 
 void tcpconn_streams_finish(tcpconn_streams *t)
 {
-    t->complete = true;
+    t->capture.complete = true;
+    t->capture.handshake_only = t->attempts > 0 && !t->saw_plain_segment;
 
     /* Count again, now that every attempt's end is known: one walk in
      * capture order, with the open attempts in a heap by end. Memory grows
@@ -340,16 +465,15 @@ void tcpconn_streams_finish(tcpconn_streams *t)
             heap_pop(&open);
         }
         open_attempt v = { tcpconn_attempt_end_ns(a), a->server };
-        if (!heap_push(&open, v))
-            break; /* out of memory: the rest keep the values counted while reading */
+        heap_push(t, &open, v);
         a->concurrent = tcpconn_servers_open(t->servers, a->server);
     }
-    free(open.items);
+    t->alloc.free(t->alloc.ctx, open.items);
 }
 
-bool tcpconn_streams_complete(const tcpconn_streams *t)
+const tcpconn_capture *tcpconn_streams_capture(const tcpconn_streams *t)
 {
-    return t->complete;
+    return &t->capture;
 }
 
 size_t tcpconn_streams_attempts(const tcpconn_streams *t)
@@ -360,6 +484,7 @@ size_t tcpconn_streams_attempts(const tcpconn_streams *t)
 size_t tcpconn_streams_bytes(const tcpconn_streams *t)
 {
     size_t per_attempt = sizeof(tcpconn_attempt) + (t->zeek ? sizeof(tcpconn_zeek) : 0);
+    size_t per_retry = sizeof *t->retries.keys + sizeof *t->retries.streams;
     return sizeof *t + (t->first_used + t->later_len) * per_attempt +
-           tcpconn_servers_bytes(t->servers);
+           t->retries.slots * per_retry + tcpconn_servers_bytes(t->servers);
 }

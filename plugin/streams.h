@@ -11,7 +11,7 @@
 
 #include "allocator.h"
 #include "attempt.h"
-#include "servers.h"
+#include "outcome.h"
 #include "zeek.h"
 
 /* A tcp.stream very rarely holds more than one attempt (Wireshark usually
@@ -22,33 +22,48 @@
 
 typedef struct tcpconn_streams tcpconn_streams;
 
-/* `zeek`: also keep Zeek's conn_state and history per attempt (zeek.h),
- * which costs sizeof(tcpconn_zeek) more per attempt. */
-tcpconn_streams *tcpconn_streams_new(const tcpconn_allocator *alloc, bool zeek);
+typedef struct {
+    bool zeek;                     /* also keep Zeek's view per attempt (zeek.h) */
+    int64_t capture_end_window_ns; /* see tcpconn_capture.end_window_ns */
+} tcpconn_streams_options;
+
+tcpconn_streams *tcpconn_streams_new(const tcpconn_allocator *alloc,
+                                     const tcpconn_streams_options *options);
 void tcpconn_streams_free(tcpconn_streams *t);
 
+/* Where a packet's attempt lives. The attempt pointer stays valid until the
+ * next call that feeds the table. */
+typedef struct {
+    const tcpconn_attempt *attempt; /* NULL when there is none */
+    uint32_t stream;                /* the tcp.stream of the attempt's first packet */
+    unsigned number;                /* 1 for the stream's first attempt, 2 for the next... */
+    bool several;                   /* the stream holds more than one attempt */
+    unsigned now;                   /* what feeding the packet changed (TCPCONN_NOW_*) */
+} tcpconn_place;
+
+/* Every frame of the capture, in order, whatever its protocol: the last
+ * one's time is the end of the capture. */
+void tcpconn_streams_frame_seen(tcpconn_streams *t, int64_t time_ns);
+
 /* Feeds a segment of `stream` (its src_endpoint and dst_endpoint must be
- * set). Returns the attempt it belongs to, which stays valid until the next
- * call that feeds the table. *started is set when the segment began a new
- * attempt. */
-tcpconn_attempt *tcpconn_streams_segment(tcpconn_streams *t, uint32_t stream,
-                                         const tcpconn_segment *s, bool *started);
+ * set). A SYN that Wireshark put in a new stream although it retries an
+ * attempt on the same ports (same ISN, after a RST) joins that attempt. */
+tcpconn_place tcpconn_streams_segment(tcpconn_streams *t, uint32_t stream,
+                                      const tcpconn_segment *s);
 
-/* Feeds an ICMP error quoting a segment of `stream`. Returns the attempt whose
- * SYN it quotes (NULL if none); *decided is set when it decided the outcome. */
-tcpconn_attempt *tcpconn_streams_icmp(tcpconn_streams *t, uint32_t stream, const tcpconn_icmp *e,
-                                      bool *decided);
+/* Feeds an ICMP error quoting a segment of `stream`: to the attempt whose
+ * SYN it quotes, if any. */
+tcpconn_place tcpconn_streams_icmp(tcpconn_streams *t, uint32_t stream,
+                                   const tcpconn_icmp_error *e);
 
-/* The attempt of `stream` that frame `frame` belongs to: the latest one that
- * had started by then. NULL if the stream has none. */
-const tcpconn_attempt *tcpconn_streams_attempt_at(const tcpconn_streams *t, uint32_t stream,
-                                                  uint32_t frame, unsigned *attempt_number);
+/* The attempt frame `frame` of `stream` belongs to: the latest one that had
+ * started by then. */
+tcpconn_place tcpconn_streams_attempt_at(const tcpconn_streams *t, uint32_t stream,
+                                         uint32_t frame);
 
-/* The attempt of `stream` whose outcome an ICMP error in frame `frame`
- * decided, or else the one covering that frame. */
-const tcpconn_attempt *tcpconn_streams_attempt_for_icmp(const tcpconn_streams *t, uint32_t stream,
-                                                        const tcpconn_icmp *e,
-                                                        unsigned *attempt_number);
+/* The attempt whose SYN an ICMP error quotes (attempt NULL if none). */
+tcpconn_place tcpconn_streams_quoted_attempt(const tcpconn_streams *t, uint32_t stream,
+                                             const tcpconn_icmp_error *e);
 
 /* The Zeek view of attempt `a` (from this table), or NULL when the table
  * keeps none. */
@@ -58,9 +73,12 @@ const tcpconn_zeek *tcpconn_streams_zeek(const tcpconn_streams *t, const tcpconn
  * end-of-capture outcome, and concurrency is recounted with every attempt's
  * real end. */
 void tcpconn_streams_finish(tcpconn_streams *t);
-bool tcpconn_streams_complete(const tcpconn_streams *t);
 
-/* Attempts tracked, and bytes of memory they use (for the benchmark). */
+/* What outcomes are read against (outcome.h). */
+const tcpconn_capture *tcpconn_streams_capture(const tcpconn_streams *t);
+
+/* Attempts tracked, and bytes of memory the table uses: what the tests
+ * check the growth of. */
 size_t tcpconn_streams_attempts(const tcpconn_streams *t);
 size_t tcpconn_streams_bytes(const tcpconn_streams *t);
 

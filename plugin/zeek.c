@@ -3,18 +3,22 @@
  * The rules follow Zeek's documented behaviour and its TCP analyzer: which
  * side is the originator (the first packet's sender, unless the ports say a
  * server sent it), the endpoint states from which conn_state is derived, and
- * the history letters with their case and repetition rules. Things this does
- * not reproduce are listed in the README (tunnel changes, 'X'; Zeek's
- * timers that split long-silent connections).
+ * the history letters with their case and repetition rules (once per
+ * direction; S, H, F and R again at a new sequence number; C, T, W and G at
+ * the 1st, 10th, 100th... time). Things this does not reproduce are listed
+ * in the README (tunnel changes, 'X'; the second connection Zeek logs when
+ * its timers split one).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "zeek.h"
 
-#include <stdlib.h>
 #include <string.h>
 
-#include "attempt.h" /* the TCPCONN_SYN... flag bits */
+#include "ports.h"
+
+/* The tcpconn.zeek preference promises this cost. */
+_Static_assert(sizeof(tcpconn_zeek) <= TCPCONN_ZEEK_BYTES, "tcpconn_zeek outgrew TCPCONN_ZEEK_BYTES");
 
 /* Endpoint states. */
 enum { INACTIVE, SYN_SENT, SYN_ACK_SENT, PARTIAL, ESTABLISHED, CLOSED, RESET };
@@ -42,28 +46,6 @@ enum { ONCE_SYN, ONCE_ACK, ONCE_DATA, ONCE_FIN, ONCE_RST, ONCE_FIN_RST, ONCE_MUL
 
 /* A retransmitted SYN or RST this far off is ignored, as Zeek does. */
 #define SEQ_JUMP_LIMIT 1048576
-
-/* Ports Zeek's default scripts register for their analyzers; a first packet
- * that is not a plain SYN and comes from one of them is taken to come from
- * the server. Sorted. */
-static const uint16_t likely_server_ports[] = {
-    21,   22,   25,   53,   79,   80,   81,   88,   135,  139,   143,  389,  443,
-    445,  465,  502,  514,  563,  585,  587,  614,  631,  636,   989,  990,  992,
-    993,  995,  1080, 1434, 1883, 2811, 3128, 3268, 3306, 3389,  5222, 5223, 5269,
-    5432, 6379, 6666, 6667, 6668, 6669, 8000, 8080, 8888, 20000,
-};
-
-static int compare_ports(const void *a, const void *b)
-{
-    return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
-}
-
-static bool likely_server_port(uint16_t port)
-{
-    return bsearch(&port, likely_server_ports,
-                   sizeof likely_server_ports / sizeof likely_server_ports[0],
-                   sizeof likely_server_ports[0], compare_ports) != NULL;
-}
 
 static int state_of(const tcpconn_zeek *z, int e)
 {
@@ -106,14 +88,28 @@ static void flip_roles(tcpconn_zeek *z)
     add_letter(z, '^');
 }
 
-static void once(tcpconn_zeek *z, int e, int which, char letter)
+/* Records the letter the first time; returns false when it had been. */
+static bool once(tcpconn_zeek *z, int e, int which, char letter)
 {
     int role = tcpconn_zeek_is_originator(z, (uint8_t)e) ? 0 : 1;
     uint16_t mask = (uint16_t)(1u << (which + 8 * role));
     if (z->seen_once & mask)
-        return;
+        return false;
     z->seen_once |= mask;
     add_letter(z, in_case_of(z, e, letter));
+    return true;
+}
+
+/* S, H, F and R are recorded again when their sequence number differs from
+ * that of the endpoint's last segment of the same kind (for a FIN, the end
+ * of its data). */
+enum { LAST_SYN, LAST_FIN, LAST_RST };
+
+static void once_per_seq(tcpconn_zeek *z, int e, int which, char letter, int kind, uint32_t seq)
+{
+    if (!once(z, e, which, letter) && seq != z->last_flag_seq[e][kind])
+        add_letter(z, in_case_of(z, e, letter));
+    z->last_flag_seq[e][kind] = seq;
 }
 
 /* Counted letters appear at the 1st, 10th, 100th... event of an endpoint. */
@@ -144,7 +140,7 @@ static void maybe_swap_after_synack(tcpconn_zeek *z)
     }
 }
 
-static void update_history(tcpconn_zeek *z, int e, const tcpconn_zeek_segment *s)
+static void update_history(tcpconn_zeek *z, int e, const tcpconn_segment *s)
 {
     bool syn = s->flags & TCPCONN_SYN, fin = s->flags & TCPCONN_FIN, rst = s->flags & TCPCONN_RST;
     int flag_count = syn + fin + rst;
@@ -155,11 +151,11 @@ static void update_history(tcpconn_zeek *z, int e, const tcpconn_zeek_segment *s
         else
             once(z, e, ONCE_MULTI_FLAG, 'Q');
     } else if (syn) {
-        once(z, e, ONCE_SYN, (s->flags & TCPCONN_ACK) ? 'H' : 'S');
+        once_per_seq(z, e, ONCE_SYN, (s->flags & TCPCONN_ACK) ? 'H' : 'S', LAST_SYN, s->seq);
     } else if (fin) {
-        once(z, e, ONCE_FIN, 'F');
+        once_per_seq(z, e, ONCE_FIN, 'F', LAST_FIN, s->seq + s->payload_len);
     } else if (rst) {
-        once(z, e, ONCE_RST, 'R');
+        once_per_seq(z, e, ONCE_RST, 'R', LAST_RST, s->seq);
     } else if (s->payload_len > 0) {
         maybe_swap_after_synack(z);
         once(z, e, ONCE_DATA, 'D');
@@ -171,7 +167,7 @@ static void update_history(tcpconn_zeek *z, int e, const tcpconn_zeek_segment *s
 
 /* Retransmissions: payload that does not reach past the highest sequence
  * seen from that endpoint. */
-static void update_last_seq(tcpconn_zeek *z, int e, const tcpconn_zeek_segment *s, uint32_t seg_len,
+static void update_last_seq(tcpconn_zeek *z, int e, const tcpconn_segment *s, uint32_t seg_len,
                             int state_before)
 {
     bool syn = s->flags & TCPCONN_SYN, fin = s->flags & TCPCONN_FIN, rst = s->flags & TCPCONN_RST;
@@ -190,7 +186,7 @@ static void update_last_seq(tcpconn_zeek *z, int e, const tcpconn_zeek_segment *
         count_event(z, e, EV_RETRANSMIT);
 }
 
-static void update_state(tcpconn_zeek *z, int e, const tcpconn_zeek_segment *s)
+static void update_state(tcpconn_zeek *z, int e, const tcpconn_segment *s)
 {
     int p = !e;
     bool syn = s->flags & TCPCONN_SYN, fin = s->flags & TCPCONN_FIN, rst = s->flags & TCPCONN_RST;
@@ -324,7 +320,7 @@ static bool removed_before(tcpconn_zeek *z, int64_t now)
     return silence > (handshaking ? HANDSHAKE_INACTIVITY_NS : INACTIVITY_NS);
 }
 
-void tcpconn_zeek_segment_in(tcpconn_zeek *z, const tcpconn_zeek_segment *s)
+void tcpconn_zeek_segment_in(tcpconn_zeek *z, const tcpconn_segment *s)
 {
     int e = s->orientation ? 1 : 0;
     int p = !e;
@@ -337,11 +333,13 @@ void tcpconn_zeek_segment_in(tcpconn_zeek *z, const tcpconn_zeek_segment *s)
         z->flags |= REMOVED;
         return;
     }
-    if (s->view == TCPCONN_ZEEK_DROP)
+    /* Zeek drops a datagram with a bad IPv4 header checksum or a TCP header
+     * it cannot read, without a trace. */
+    if (s->ip_checksum_bad || s->header_cut_off)
         return;
     z->last_ns = s->time_ns;
     /* A bad checksum is noted, and the packet is otherwise ignored. */
-    if (s->view == TCPCONN_ZEEK_BAD_CHECKSUM) {
+    if (s->checksum_bad) {
         count_event(z, e, EV_CHECKSUM);
         return;
     }
@@ -370,7 +368,7 @@ void tcpconn_zeek_segment_in(tcpconn_zeek *z, const tcpconn_zeek_segment *s)
         z->flags |= PAYLOAD(e);
 }
 
-void tcpconn_zeek_start(tcpconn_zeek *z, const tcpconn_zeek_segment *s)
+void tcpconn_zeek_start(tcpconn_zeek *z, const tcpconn_segment *s)
 {
     memset(z, 0, sizeof *z);
     z->first_ns = s->time_ns;
@@ -381,8 +379,8 @@ void tcpconn_zeek_start(tcpconn_zeek *z, const tcpconn_zeek_segment *s)
      * roles: when it comes from a likely server port (and, between two such
      * ports, when it has no SYN and comes from the lower one). */
     bool plain_syn = (s->flags & (TCPCONN_SYN | TCPCONN_ACK)) == TCPCONN_SYN;
-    if (!plain_syn && likely_server_port(s->src_port)) {
-        bool both = likely_server_port(s->dst_port);
+    if (!plain_syn && tcpconn_likely_server_port(s->src_port)) {
+        bool both = tcpconn_likely_server_port(s->dst_port);
         if (!both || (!(s->flags & TCPCONN_SYN) && s->src_port < s->dst_port))
             flip_roles(z);
     }

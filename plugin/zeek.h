@@ -6,6 +6,9 @@
  * letters, so that a Zeek record can be looked up in Wireshark with the same
  * words. Plain C, fed the same segments as attempt.c.
  *
+ * The record costs TCPCONN_ZEEK_BYTES per attempt, which the tcpconn.zeek
+ * preference tells the user.
+ *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #ifndef TCPCONN_ZEEK_H
@@ -14,23 +17,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "segment.h"
+
+/* What the record costs per attempt (checked in zeek.c). */
+#define TCPCONN_ZEEK_BYTES 112
+
 /* Room for the history letters; a longer history ends with '+'. */
 #define TCPCONN_ZEEK_HISTORY_MAX 23
-
-/* What Zeek needs from a segment beyond tcpconn_segment. */
-typedef struct {
-    uint8_t orientation; /* as in tcpconn_segment */
-    uint16_t flags;
-    uint32_t seq;
-    uint32_t ack;
-    uint32_t payload_len;
-    uint16_t window;
-    uint16_t src_port;
-    uint16_t dst_port;
-    uint8_t view;         /* tcpconn_zeek_view (attempt.h) */
-    bool payload_cut_off; /* Zeek has no content for it, so acknowledging it is a gap */
-    int64_t time_ns;
-} tcpconn_zeek_segment;
 
 /* Per-attempt Zeek state. Endpoint data is indexed by orientation, so a role
  * swap only flips `originator`. */
@@ -42,6 +35,7 @@ typedef struct {
     uint32_t last_seq[2];   /* highest sequence end seen from each endpoint */
     uint32_t start_seq[2];  /* each endpoint's initial sequence number */
     uint32_t contiguous[2]; /* each endpoint's data received without a hole, up to here */
+    uint32_t last_flag_seq[2][3]; /* per endpoint: sequence of its last SYN, FIN and RST */
     uint16_t events[2][4];  /* per endpoint: bad checksums, retransmissions, zero windows, gaps */
     uint16_t seen_once;     /* once-per-direction letters, by role */
     uint8_t state[2];       /* per endpoint: state in the low nibble, previous state high */
@@ -50,12 +44,12 @@ typedef struct {
 } tcpconn_zeek;
 
 /* Starts the record with the attempt's first segment, then feeds it. */
-void tcpconn_zeek_start(tcpconn_zeek *z, const tcpconn_zeek_segment *s);
+void tcpconn_zeek_start(tcpconn_zeek *z, const tcpconn_segment *s);
 
 /* Feeds a later segment. Once Zeek's timers would have removed the
  * connection, later segments (which Zeek gives to a new connection) leave
  * the record as it was. */
-void tcpconn_zeek_segment_in(tcpconn_zeek *z, const tcpconn_zeek_segment *s);
+void tcpconn_zeek_segment_in(tcpconn_zeek *z, const tcpconn_segment *s);
 
 /* Zeek's conn_state code: "S0", "SF", "REJ"... */
 const char *tcpconn_zeek_conn_state(const tcpconn_zeek *z);

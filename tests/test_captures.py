@@ -20,9 +20,12 @@ FIELDS = ["frame.number", "tcpconn.stream", "tcpconn.attempt", "tcpconn.client",
           "tcpconn.server", "tcpconn.reason", "tcpconn.failed", "tcpconn.provisional",
           "tcpconn.outcome_frame", "_ws.expert.message"]
 
-# Decided by one packet, so a single pass already knows them at that packet.
+# Decided by one packet, so a single pass already knows them at that packet...
 DECIDED_BY_ONE_PACKET = {"refused", "icmp-unreachable", "aborted-by-client",
                          "reset-after-established", "closed-before-data"}
+# ...though a refusal or an ICMP error stays provisional there: the client may
+# still retry with the same ISN and connect.
+RETRY_MAY_FOLLOW = {"refused", "icmp-unreachable"}
 
 # The expert info each outcome puts on its deciding frame.
 EXPERT = {
@@ -31,6 +34,7 @@ EXPERT = {
     "icmp-unreachable": "rejected by an ICMP destination unreachable",
     "half-open": "Handshake never completed",
     "aborted-by-client": "Client aborted the connection attempt",
+    "stale-connection": "answered with an ACK for an old connection",
     "established-after-retry": "Connected only after retrying the handshake",
     "reset-after-established": "reset the connection right after",
     "closed-before-data": "closed the connection right after",
@@ -147,7 +151,8 @@ class LabelledCaptures(unittest.TestCase):
                 with self.subTest(capture=name, stream=key, reason=reason):
                     deciding = one[packets[0]["tcpconn.outcome_frame"]]
                     self.assertEqual(deciding["tcpconn.reason"], reason)
-                    self.assertEqual(deciding["tcpconn.provisional"], "")
+                    self.assertEqual(present(deciding["tcpconn.provisional"]),
+                                     reason in RETRY_MAY_FOLLOW)
                     self.assertIn(EXPERT[reason], deciding["_ws.expert.message"])
 
 

@@ -19,10 +19,11 @@ FOLDERS = [os.path.join(REPO, "captures", f) for f in ("crafted", "real")]
 GROUP = {
     "established": "Connected", "established-after-retry": "Connected",
     "refused": "Failed", "no-answer": "Failed", "icmp-unreachable": "Failed",
-    "half-open": "Failed", "aborted-by-client": "Failed",
+    "half-open": "Failed", "aborted-by-client": "Failed", "stale-connection": "Failed",
     "reset-after-established": "Accepted, then dropped",
     "closed-before-data": "Accepted, then dropped",
     "handshake-not-seen": "Handshake not in capture",
+    "capture-ended": "Undecided", "ack-not-captured": "Undecided",
 }
 
 ROW = re.compile(r"^( *)(\S.*?)\s{2,}(\d+)(?:\s+([\d.]+)\s+(\d+)\s+(\d+))?\s")
@@ -51,7 +52,8 @@ def connect_bucket(seconds):
 
 def oracle(capture):
     """Attempts as plain TCP fields show them: a bare SYN from the client
-    starts an attempt unless it repeats the ISN of one still under way.
+    starts an attempt unless it repeats the ISN of one that has not both
+    connected and been torn down (a same-ISN retry after a RST continues it).
     Returns {(client, server): [(syn_count, connect_seconds or None), ...]}."""
     rows = fields(capture, ["frame.time_epoch", "ip.src", "ipv6.src", "ip.dst", "ipv6.dst",
                             "tcp.srcport", "tcp.dstport", "tcp.flags", "tcp.seq_raw",
@@ -68,7 +70,8 @@ def oracle(capture):
         key = frozenset((src, dst))
         a = current.get(key)
         if flags & 0x16 == 0x02:  # SYN without ACK or RST
-            if a and a["client"] == src and a["isn"] == seq and not a["torn_down"]:
+            if (a and a["client"] == src and a["isn"] == seq
+                    and not (a["connect"] is not None and a["torn_down"])):
                 a["syns"] += 1
                 continue
             if a and a["server"] == src and not a["torn_down"]:

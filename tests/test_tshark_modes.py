@@ -106,15 +106,28 @@ class DisplayFilter(unittest.TestCase):
 
 
 class PortReuse(unittest.TestCase):
-    def test_attempt_field_only_where_a_stream_holds_several(self):
+    def test_same_isn_retry_is_one_attempt_on_every_version(self):
+        """Port 43002 is refused, then retried with the same ISN, which
+        connects. Wireshark 4.0 keeps the retry in the tcp.stream, 4.4 and
+        later give it a new one; tcpconn shows one attempt either way."""
         capture = os.path.join(CRAFTED, "port-reuse-v4.pcap")
-        attempts = collections.defaultdict(set)
-        for r in fields(capture, ["tcp.stream", "tcpconn.attempt", "tcpconn.reason"],
-                        two_pass=True):
-            attempts[r["tcp.stream"]].add((r["tcpconn.attempt"], r["tcpconn.reason"]))
-        # The retry that reused the ISN stayed in one tcp.stream.
-        self.assertEqual(attempts["3"], {("1", "refused"), ("2", "established")})
-        self.assertEqual(attempts["0"], {("", "refused")})
+        rows = [r for r in fields(capture, ["tcp.stream", "tcp.srcport", "tcp.dstport",
+                                            "tcpconn.stream", "tcpconn.attempt",
+                                            "tcpconn.reason", "tcpconn.syn_count"], two_pass=True)
+                if "43002" in (r["tcp.srcport"], r["tcp.dstport"])]
+        first_stream = rows[0]["tcp.stream"]
+        self.assertEqual({(r["tcpconn.stream"], r["tcpconn.attempt"], r["tcpconn.reason"],
+                           r["tcpconn.syn_count"]) for r in rows},
+                         {(first_stream, "", "established-after-retry", "2")})
+
+    def test_new_isn_is_a_new_attempt(self):
+        capture = os.path.join(CRAFTED, "port-reuse-v4.pcap")
+        rows = fields(capture, ["tcpconn.stream", "tcpconn.reason"], two_pass=True,
+                      display_filter="tcpconn.outcome_frame == frame.number && "
+                                     "tcp.port == 43001")
+        self.assertEqual([r["tcpconn.reason"] for r in rows],
+                         ["refused", "established", "refused"])
+        self.assertEqual(len({r["tcpconn.stream"] for r in rows}), 3)
 
 
 class Verbose(unittest.TestCase):

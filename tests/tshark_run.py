@@ -20,7 +20,8 @@ import tempfile
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # The tcpconn.reason values that set tcpconn.failed.
-FAILED = {"refused", "no-answer", "icmp-unreachable", "half-open", "aborted-by-client"}
+FAILED = {"refused", "no-answer", "icmp-unreachable", "half-open", "aborted-by-client",
+          "stale-connection"}
 
 _home = None
 

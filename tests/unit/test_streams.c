@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "servers.h"
 #include "streams.h"
 
 static size_t live_allocations;
@@ -48,24 +49,38 @@ static tcpconn_segment seg(uint32_t frame, uint8_t orientation, uint16_t flags, 
     return s;
 }
 
+static const tcpconn_streams_options plain = { false, 1000 * 1000000LL };
+
 static tcpconn_reason reason_at(tcpconn_streams *t, uint32_t stream, uint32_t frame,
                                 unsigned *number)
 {
-    const tcpconn_attempt *a = tcpconn_streams_attempt_at(t, stream, frame, number);
-    g_assert_nonnull(a);
-    return tcpconn_attempt_reason(a, true);
+    tcpconn_place p = tcpconn_streams_attempt_at(t, stream, frame);
+    g_assert_nonnull(p.attempt);
+    if (number)
+        *number = p.number;
+    tcpconn_capture complete = *tcpconn_streams_capture(t);
+    complete.complete = true;
+    return tcpconn_outcome_of(p.attempt, &complete).reason;
+}
+
+/* Feeds a segment, noting its time as a frame of the capture. */
+static tcpconn_place feed_seg(tcpconn_streams *t, uint32_t stream, tcpconn_segment s)
+{
+    tcpconn_streams_frame_seen(t, s.time_ns);
+    return tcpconn_streams_segment(t, stream, &s);
 }
 
 static void feed(tcpconn_streams *t, uint32_t stream, tcpconn_segment s, bool expect_new)
 {
-    bool started;
-    g_assert_nonnull(tcpconn_streams_segment(t, stream, &s, &started));
-    g_assert_cmpint(started, ==, expect_new);
+    size_t before = tcpconn_streams_attempts(t);
+    tcpconn_place p = feed_seg(t, stream, s);
+    g_assert_nonnull(p.attempt);
+    g_assert_cmpint(tcpconn_streams_attempts(t) > before, ==, expect_new);
 }
 
 static void test_port_reuse_refused_then_established(void)
 {
-    tcpconn_streams *t = tcpconn_streams_new(&heap, false);
+    tcpconn_streams *t = tcpconn_streams_new(&heap, &plain);
     feed(t, 0, seg(1, 0, TCPCONN_SYN, 100, 0), true);
     feed(t, 0, seg(2, 1, TCPCONN_RST | TCPCONN_ACK, 0, 101), false);
     feed(t, 0, seg(3, 0, TCPCONN_SYN, 9000, 0), true); /* new ISN: a new attempt */
@@ -78,74 +93,195 @@ static void test_port_reuse_refused_then_established(void)
     g_assert_cmpint(reason_at(t, 0, 2, &n), ==, TCPCONN_REFUSED);
     g_assert_cmpint(reason_at(t, 0, 3, &n), ==, TCPCONN_ESTABLISHED);
     g_assert_cmpuint(n, ==, 2);
+    g_assert_true(tcpconn_streams_attempt_at(t, 0, 5).several);
     g_assert_cmpint(reason_at(t, 0, 5, &n), ==, TCPCONN_ESTABLISHED);
     g_assert_cmpuint(tcpconn_streams_attempts(t), ==, 2);
     tcpconn_streams_free(t);
     g_assert_cmpuint(live_allocations, ==, 0);
 }
 
+/* A same-ISN retry after a RST: Wireshark 4.0 keeps it in the stream, 4.4
+ * and later give it a new one. Either way it is one attempt. */
+static void test_same_isn_retry_in_one_stream(void)
+{
+    tcpconn_streams *t = tcpconn_streams_new(&heap, &plain);
+    feed(t, 0, seg(1, 0, TCPCONN_SYN, 100, 0), true);
+    feed(t, 0, seg(2, 1, TCPCONN_RST | TCPCONN_ACK, 0, 101), false);
+    feed(t, 0, seg(3, 0, TCPCONN_SYN, 100, 0), false);
+    feed(t, 0, seg(4, 1, TCPCONN_RST | TCPCONN_ACK, 0, 101), false);
+    unsigned n;
+    g_assert_cmpint(reason_at(t, 0, 4, &n), ==, TCPCONN_REFUSED);
+    g_assert_cmpuint(n, ==, 1);
+    g_assert_false(tcpconn_streams_attempt_at(t, 0, 4).several);
+    g_assert_cmpuint(tcpconn_streams_attempt_at(t, 0, 4).attempt->syn_count, ==, 2);
+    tcpconn_streams_free(t);
+}
+
+static void test_same_isn_retry_in_a_new_stream(void)
+{
+    tcpconn_streams *t = tcpconn_streams_new(&heap, &plain);
+    feed(t, 0, seg(1, 0, TCPCONN_SYN, 100, 0), true);
+    feed(t, 0, seg(2, 1, TCPCONN_RST | TCPCONN_ACK, 0, 101), false);
+    /* Other traffic in between, on other ports. */
+    uint8_t other_client[TCPCONN_ENDPOINT_LEN] = { 4, 192, 0, 2, 99, [17] = 0x9c, 0x41 };
+    tcpconn_segment other = seg(3, 0, TCPCONN_SYN, 77, 0);
+    other.src_endpoint = other_client;
+    feed(t, 1, other, true);
+    tcpconn_segment retry = seg(4, 0, TCPCONN_SYN, 100, 0);
+    tcpconn_place p = feed_seg(t, 2, retry);
+    g_assert_cmpuint(p.stream, ==, 0);
+    g_assert_cmpuint(p.number, ==, 1);
+    feed(t, 2, seg(5, 1, TCPCONN_SYN | TCPCONN_ACK, 500, 101), false);
+    feed(t, 2, seg(6, 0, TCPCONN_ACK, 101, 501), false);
+    g_assert_cmpuint(tcpconn_streams_attempts(t), ==, 2);
+
+    /* Both streams show the one attempt, under the first stream's index. */
+    tcpconn_place seen = tcpconn_streams_attempt_at(t, 2, 6);
+    g_assert_cmpuint(seen.stream, ==, 0);
+    g_assert_true(seen.attempt == tcpconn_streams_attempt_at(t, 0, 1).attempt);
+    g_assert_cmpint(reason_at(t, 2, 6, NULL), ==, TCPCONN_ESTABLISHED_AFTER_RETRY);
+    g_assert_cmpuint(seen.attempt->syn_count, ==, 2);
+    /* A retry after the attempt connected and closed is a new attempt. */
+    feed(t, 2, seg(7, 0, TCPCONN_RST, 101, 0), false);
+    feed(t, 3, seg(8, 0, TCPCONN_SYN, 100, 0), true);
+    tcpconn_streams_free(t);
+    g_assert_cmpuint(live_allocations, ==, 0);
+}
+
+/* ISN a refused, ISN b in a new stream, then ISN a again: not a retry of
+ * the first attempt, because b came in between. */
+static void test_retry_only_of_the_latest_attempt(void)
+{
+    tcpconn_streams *t = tcpconn_streams_new(&heap, &plain);
+    feed(t, 0, seg(1, 0, TCPCONN_SYN, 100, 0), true);
+    feed(t, 0, seg(2, 1, TCPCONN_RST | TCPCONN_ACK, 0, 101), false);
+    feed(t, 1, seg(3, 0, TCPCONN_SYN, 900, 0), true);
+    feed(t, 1, seg(4, 1, TCPCONN_SYN | TCPCONN_ACK, 50, 901), false);
+    feed(t, 1, seg(5, 0, TCPCONN_ACK, 901, 51), false);
+    feed(t, 2, seg(6, 0, TCPCONN_SYN, 100, 0), true);
+    g_assert_cmpuint(tcpconn_streams_attempt_at(t, 2, 6).stream, ==, 2);
+    g_assert_cmpuint(tcpconn_streams_attempts(t), ==, 3);
+    tcpconn_streams_free(t);
+}
+
 static void test_streams_are_independent(void)
 {
-    tcpconn_streams *t = tcpconn_streams_new(&heap, false);
+    tcpconn_streams *t = tcpconn_streams_new(&heap, &plain);
     feed(t, 5, seg(1, 0, TCPCONN_SYN, 1, 0), true);
     feed(t, 2, seg(2, 1, TCPCONN_SYN, 1, 0), true);
     feed(t, 2, seg(3, 0, TCPCONN_RST | TCPCONN_ACK, 0, 2), false);
+    tcpconn_streams_frame_seen(t, 5000 * 1000000LL);
     g_assert_cmpint(reason_at(t, 2, 3, NULL), ==, TCPCONN_REFUSED);
     g_assert_cmpint(reason_at(t, 5, 3, NULL), ==, TCPCONN_NO_ANSWER);
-    g_assert_null(tcpconn_streams_attempt_at(t, 3, 3, NULL));
-    g_assert_null(tcpconn_streams_attempt_at(t, 99999, 3, NULL));
+    g_assert_null(tcpconn_streams_attempt_at(t, 3, 3).attempt);
+    g_assert_null(tcpconn_streams_attempt_at(t, 99999, 3).attempt);
+    tcpconn_streams_free(t);
+}
+
+/* What the capture as a whole says: its end, and whether it holds only
+ * SYN, FIN and RST segments. */
+static void test_capture_facts(void)
+{
+    tcpconn_streams *t = tcpconn_streams_new(&heap, &plain);
+    feed(t, 0, seg(1, 0, TCPCONN_SYN, 1, 0), true);
+    feed(t, 0, seg(2, 1, TCPCONN_SYN | TCPCONN_ACK, 7, 2), false);
+    tcpconn_streams_frame_seen(t, 500 * 1000000LL); /* a frame of another protocol */
+    tcpconn_streams_finish(t);
+    const tcpconn_capture *c = tcpconn_streams_capture(t);
+    g_assert_true(c->complete);
+    g_assert_true(c->handshake_only);
+    g_assert_cmpint(c->end_ns, ==, 500 * 1000000LL);
+    /* The SYN-ACK came 498 ms before the end: cut off by the capture. */
+    g_assert_cmpint(reason_at(t, 0, 2, NULL), ==, TCPCONN_CAPTURE_ENDED);
+    tcpconn_streams_free(t);
+
+    t = tcpconn_streams_new(&heap, &plain);
+    feed(t, 0, seg(1, 0, TCPCONN_SYN, 1, 0), true);
+    feed(t, 0, seg(2, 1, TCPCONN_SYN | TCPCONN_ACK, 7, 2), false);
+    feed(t, 0, seg(3, 0, TCPCONN_ACK, 2, 8), false);
+    tcpconn_streams_finish(t);
+    g_assert_false(tcpconn_streams_capture(t)->handshake_only);
     tcpconn_streams_free(t);
 }
 
 static void test_large_stream_numbers_grow_the_table(void)
 {
-    tcpconn_streams *t = tcpconn_streams_new(&heap, false);
+    tcpconn_streams *t = tcpconn_streams_new(&heap, &plain);
     for (uint32_t s = 0; s < 100000; s += 7)
         feed(t, s, seg(s + 1, 0, TCPCONN_SYN, s, 0), true);
+    tcpconn_streams_frame_seen(t, 10000000 * 1000000LL);
     g_assert_cmpint(reason_at(t, 99995, 99996, NULL), ==, TCPCONN_NO_ANSWER);
     g_assert_cmpuint(tcpconn_streams_attempts(t), ==, 14286);
-    /* The table is an array of attempts: bytes grow with the stream count. */
+    /* The table is an array of attempts: bytes grow with the stream count,
+     * and unanswered SYNs add nothing to the retry index. */
     g_assert_cmpuint(tcpconn_streams_bytes(t), <=, 2 * 100000 * 64 + 4096);
+    tcpconn_streams_free(t);
+    g_assert_cmpuint(live_allocations, ==, 0);
+}
+
+/* Refused attempts are remembered for retries: the index grows with them,
+ * a few bytes each, and stays correct when it grows. */
+static void test_retry_index_growth(void)
+{
+    tcpconn_streams *t = tcpconn_streams_new(&heap, &plain);
+    uint8_t clients[2000][TCPCONN_ENDPOINT_LEN];
+    uint32_t frame = 0;
+    for (uint32_t i = 0; i < 2000; i++) {
+        memcpy(clients[i], endpoint_a, TCPCONN_ENDPOINT_LEN);
+        clients[i][17] = (uint8_t)(i >> 8);
+        clients[i][18] = (uint8_t)i;
+        tcpconn_segment s = seg(++frame, 0, TCPCONN_SYN, i, 0);
+        s.src_endpoint = clients[i];
+        feed_seg(t, i, s);
+        s = seg(++frame, 1, TCPCONN_RST | TCPCONN_ACK, 0, i + 1);
+        s.dst_endpoint = clients[i];
+        feed_seg(t, i, s);
+    }
+    for (uint32_t i = 0; i < 2000; i++) {
+        tcpconn_segment s = seg(++frame, 0, TCPCONN_SYN, i, 0);
+        s.src_endpoint = clients[i];
+        g_assert_cmpuint(feed_seg(t, 2000 + i, s).stream, ==, i);
+    }
+    g_assert_cmpuint(tcpconn_streams_attempts(t), ==, 2000);
+    g_assert_cmpuint(tcpconn_streams_bytes(t), <=, 4000 * 64 + 4096 * 16 + 8192);
     tcpconn_streams_free(t);
     g_assert_cmpuint(live_allocations, ==, 0);
 }
 
 static void test_icmp_decides_the_quoted_attempt(void)
 {
-    tcpconn_streams *t = tcpconn_streams_new(&heap, false);
+    tcpconn_streams *t = tcpconn_streams_new(&heap, &plain);
     feed(t, 0, seg(1, 1, TCPCONN_SYN, 100, 0), true);
     feed(t, 0, seg(2, 0, TCPCONN_RST | TCPCONN_ACK, 0, 101), false);
     feed(t, 0, seg(3, 1, TCPCONN_SYN, 200, 0), true);
 
-    tcpconn_icmp stale = { .frame = 4, .orientation = 1, .quoted_seq = 999, .unreachable = true };
-    bool decided;
-    g_assert_null(tcpconn_streams_icmp(t, 0, &stale, &decided));
-    g_assert_false(decided);
+    tcpconn_icmp_error stale = { .frame = 4, .orientation = 1, .quoted_seq = 999,
+                                 .unreachable = true };
+    tcpconn_place p = tcpconn_streams_icmp(t, 0, &stale);
+    g_assert_null(p.attempt);
+    g_assert_cmpuint(p.now, ==, 0);
+    g_assert_null(tcpconn_streams_quoted_attempt(t, 0, &stale).attempt);
 
-    tcpconn_icmp e = {
-        .frame = 5, .orientation = 1, .quoted_seq = 200, .unreachable = true, .type = 3, .code = 3
-    };
-    const tcpconn_attempt *a = tcpconn_streams_icmp(t, 0, &e, &decided);
-    g_assert_nonnull(a);
-    g_assert_true(decided);
-    unsigned n;
-    a = tcpconn_streams_attempt_for_icmp(t, 0, &e, &n);
-    g_assert_cmpuint(n, ==, 2);
-    g_assert_cmpint(tcpconn_attempt_reason(a, true), ==, TCPCONN_ICMP_UNREACHABLE);
+    tcpconn_icmp_error e = { .frame = 5, .orientation = 1, .quoted_seq = 200,
+                             .unreachable = true, .code = 3 };
+    p = tcpconn_streams_icmp(t, 0, &e);
+    g_assert_nonnull(p.attempt);
+    g_assert_cmpuint(p.now, ==, TCPCONN_NOW_CLOSED);
+    p = tcpconn_streams_quoted_attempt(t, 0, &e);
+    g_assert_cmpuint(p.number, ==, 2);
+    g_assert_true(p.several);
+    g_assert_cmpint(reason_at(t, 0, 5, NULL), ==, TCPCONN_ICMP_UNREACHABLE);
     g_assert_cmpint(reason_at(t, 0, 2, NULL), ==, TCPCONN_REFUSED);
     tcpconn_streams_free(t);
 }
 
 static void test_attempts_per_stream_are_capped(void)
 {
-    tcpconn_streams *t = tcpconn_streams_new(&heap, false);
+    tcpconn_streams *t = tcpconn_streams_new(&heap, &plain);
     uint32_t frame = 0;
     for (uint32_t i = 0; i < 1000; i++) {
-        tcpconn_segment s = seg(++frame, 0, TCPCONN_SYN, i * 7919u, 0);
-        bool started;
-        tcpconn_streams_segment(t, 0, &s, &started);
-        s = seg(++frame, 1, TCPCONN_RST | TCPCONN_ACK, 0, i * 7919u + 1);
-        tcpconn_streams_segment(t, 0, &s, &started);
+        feed_seg(t, 0, seg(++frame, 0, TCPCONN_SYN, i * 7919u, 0));
+        feed_seg(t, 0, seg(++frame, 1, TCPCONN_RST | TCPCONN_ACK, 0, i * 7919u + 1));
     }
     g_assert_cmpuint(tcpconn_streams_attempts(t), ==, TCPCONN_MAX_ATTEMPTS_PER_STREAM);
     unsigned n;
@@ -225,7 +361,7 @@ static void test_concurrency_recount(void)
             events[k - 1] = e;
         }
 
-    tcpconn_streams *t = tcpconn_streams_new(&heap, false);
+    tcpconn_streams *t = tcpconn_streams_new(&heap, &plain);
     for (size_t k = 0; k < 2 * N; k++) {
         size_t i = events[k].attempt;
         tcpconn_segment s = {
@@ -238,12 +374,11 @@ static void test_concurrency_recount(void)
             .src_endpoint = events[k].end ? servers[plan[i].server] : clients[i],
             .dst_endpoint = events[k].end ? clients[i] : servers[plan[i].server],
         };
-        bool started;
-        tcpconn_streams_segment(t, (uint32_t)i, &s, &started);
+        tcpconn_streams_segment(t, (uint32_t)i, &s);
     }
     tcpconn_streams_finish(t);
     for (size_t i = 0; i < N; i++) {
-        const tcpconn_attempt *a = tcpconn_streams_attempt_at(t, (uint32_t)i, 1000, NULL);
+        const tcpconn_attempt *a = tcpconn_streams_attempt_at(t, (uint32_t)i, 1000).attempt;
         g_assert_cmpuint(a->concurrent, ==, plan[i].expected);
     }
     tcpconn_streams_free(t);
@@ -252,7 +387,7 @@ static void test_concurrency_recount(void)
 
 static void test_concurrency_while_reading_and_final(void)
 {
-    tcpconn_streams *t = tcpconn_streams_new(&heap, false);
+    tcpconn_streams *t = tcpconn_streams_new(&heap, &plain);
     /* Two unanswered attempts to one server, then a third: while reading,
      * the silent ones still count as open; once the capture is complete
      * each ended at its only SYN, so none overlaps another. */
@@ -263,25 +398,53 @@ static void test_concurrency_while_reading_and_final(void)
     s2.src_endpoint = client2;
     tcpconn_segment s3 = seg(50, 0, TCPCONN_SYN, 3, 0);
     s3.src_endpoint = client3;
-    bool started;
-    tcpconn_streams_segment(t, 0, &s1, &started);
-    tcpconn_streams_segment(t, 1, &s2, &started);
-    const tcpconn_attempt *third = tcpconn_streams_segment(t, 2, &s3, &started);
+    tcpconn_streams_segment(t, 0, &s1);
+    tcpconn_streams_segment(t, 1, &s2);
+    const tcpconn_attempt *third = tcpconn_streams_segment(t, 2, &s3).attempt;
     g_assert_cmpuint(third->concurrent, ==, 3);
     g_assert_cmpuint(third->server_index, ==, 3);
     tcpconn_streams_finish(t);
-    g_assert_true(tcpconn_streams_complete(t));
-    third = tcpconn_streams_attempt_at(t, 2, 50, NULL);
+    g_assert_true(tcpconn_streams_capture(t)->complete);
+    third = tcpconn_streams_attempt_at(t, 2, 50).attempt;
     g_assert_cmpuint(third->concurrent, ==, 1);
-    g_assert_cmpuint(tcpconn_streams_attempt_at(t, 1, 2, NULL)->concurrent, ==, 1);
+    g_assert_cmpuint(tcpconn_streams_attempt_at(t, 1, 2).attempt->concurrent, ==, 1);
     tcpconn_streams_free(t);
     g_assert_cmpuint(live_allocations, ==, 0);
+}
+
+/* An ICMP error, then a SYN-ACK after all, then a RST: the attempt closes
+ * once, so the next attempt to that server counts the right number open
+ * while reading. */
+static void test_concurrency_closes_once(void)
+{
+    tcpconn_streams *t = tcpconn_streams_new(&heap, &plain);
+    uint8_t client2[TCPCONN_ENDPOINT_LEN] = { 4, 192, 0, 2, 11, [17] = 0x9c, 0x41 };
+    uint8_t client3[TCPCONN_ENDPOINT_LEN] = { 4, 192, 0, 2, 12, [17] = 0x9c, 0x42 };
+    feed_seg(t, 0, seg(1, 0, TCPCONN_SYN, 100, 0));
+    tcpconn_segment other = seg(2, 0, TCPCONN_SYN, 5, 0);
+    other.src_endpoint = client2;
+    feed_seg(t, 1, other); /* open, never answered */
+    tcpconn_icmp_error e = { .frame = 3, .time_ns = 3000000, .orientation = 0, .quoted_seq = 100,
+                             .unreachable = true };
+    g_assert_cmpuint(tcpconn_streams_icmp(t, 0, &e).now, ==, TCPCONN_NOW_CLOSED);
+    feed_seg(t, 0, seg(4, 1, TCPCONN_SYN | TCPCONN_ACK, 9, 101));
+    g_assert_cmpuint(feed_seg(t, 0, seg(5, 1, TCPCONN_RST, 10, 0)).now & TCPCONN_NOW_CLOSED, ==, 0);
+    tcpconn_segment third = seg(6, 0, TCPCONN_SYN, 7, 0);
+    third.src_endpoint = client3;
+    /* Open: the unanswered one and this one. */
+    g_assert_cmpuint(feed_seg(t, 2, third).attempt->concurrent, ==, 2);
+    tcpconn_streams_free(t);
 }
 
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/streams/port-reuse", test_port_reuse_refused_then_established);
+    g_test_add_func("/streams/retry/same-stream", test_same_isn_retry_in_one_stream);
+    g_test_add_func("/streams/retry/new-stream", test_same_isn_retry_in_a_new_stream);
+    g_test_add_func("/streams/retry/only-the-latest", test_retry_only_of_the_latest_attempt);
+    g_test_add_func("/streams/retry/index-growth", test_retry_index_growth);
+    g_test_add_func("/streams/capture-facts", test_capture_facts);
     g_test_add_func("/streams/independent", test_streams_are_independent);
     g_test_add_func("/streams/growth", test_large_stream_numbers_grow_the_table);
     g_test_add_func("/streams/icmp", test_icmp_decides_the_quoted_attempt);
@@ -290,5 +453,6 @@ int main(int argc, char **argv)
     g_test_add_func("/servers/concurrency-recount", test_concurrency_recount);
     g_test_add_func("/servers/concurrency-while-reading-and-final",
                     test_concurrency_while_reading_and_final);
+    g_test_add_func("/servers/concurrency-closes-once", test_concurrency_closes_once);
     return g_test_run();
 }

@@ -6,7 +6,6 @@
 #include <glib.h>
 #include <string.h>
 
-#include "attempt.h"
 #include "zeek.h"
 
 #define CLIENT_PORT 40000
@@ -30,12 +29,15 @@ static void script_init(script *s, uint16_t client_port, uint16_t server_port)
     s->server_port = server_port;
 }
 
+/* What the capture let tcpconn check of a segment. */
+enum { READABLE, BAD_CHECKSUM, BAD_IP_CHECKSUM, HEADER_CUT_OFF };
+
 /* One segment; orientation 1 is the client's. */
 static void send_ex(script *s, bool from_client, uint16_t flags, uint32_t seq, uint32_t ack,
-                    uint32_t len, uint16_t window, uint8_t view, int64_t after_ns)
+                    uint32_t len, uint16_t window, int check, int64_t after_ns)
 {
     s->now += after_ns;
-    tcpconn_zeek_segment seg = {
+    tcpconn_segment seg = {
         .orientation = from_client ? 1 : 0,
         .flags = flags,
         .seq = seq,
@@ -44,7 +46,9 @@ static void send_ex(script *s, bool from_client, uint16_t flags, uint32_t seq, u
         .window = window,
         .src_port = from_client ? s->client_port : s->server_port,
         .dst_port = from_client ? s->server_port : s->client_port,
-        .view = view,
+        .checksum_bad = check == BAD_CHECKSUM,
+        .ip_checksum_bad = check == BAD_IP_CHECKSUM,
+        .header_cut_off = check == HEADER_CUT_OFF,
         .time_ns = s->now,
     };
     if (!s->started) {
@@ -58,7 +62,7 @@ static void send_ex(script *s, bool from_client, uint16_t flags, uint32_t seq, u
 static void send(script *s, bool from_client, uint16_t flags, uint32_t seq, uint32_t ack,
                  uint32_t len)
 {
-    send_ex(s, from_client, flags, seq, ack, len, 64240, TCPCONN_ZEEK_USE, 1 * MS);
+    send_ex(s, from_client, flags, seq, ack, len, 64240, READABLE, 1 * MS);
 }
 
 #define SYN TCPCONN_SYN
@@ -264,7 +268,7 @@ static void test_zero_window(void)
     script s;
     script_init(&s, CLIENT_PORT, SERVER_PORT);
     handshake(&s);
-    send_ex(&s, false, ACK, S_ISN + 1, C_ISN + 1, 0, 0, TCPCONN_ZEEK_USE, MS);
+    send_ex(&s, false, ACK, S_ISN + 1, C_ISN + 1, 0, 0, READABLE, MS);
     assert_zeek(&s, "S1", "ShAaw");
 }
 
@@ -273,8 +277,9 @@ static void test_bad_checksum_is_noted_and_ignored(void)
     script s;
     script_init(&s, CLIENT_PORT, SERVER_PORT);
     send(&s, true, SYN, C_ISN, 0, 0);
-    send_ex(&s, false, RST | ACK, 0, C_ISN + 1, 0, 0, TCPCONN_ZEEK_BAD_CHECKSUM, MS);
-    send_ex(&s, false, RST | ACK, 0, C_ISN + 1, 0, 0, TCPCONN_ZEEK_DROP, MS);
+    send_ex(&s, false, RST | ACK, 0, C_ISN + 1, 0, 0, BAD_CHECKSUM, MS);
+    send_ex(&s, false, RST | ACK, 0, C_ISN + 1, 0, 0, BAD_IP_CHECKSUM, MS);
+    send_ex(&s, false, RST | ACK, 0, C_ISN + 1, 0, 0, HEADER_CUT_OFF, MS);
     assert_zeek(&s, "S0", "Sc");
 }
 
@@ -295,7 +300,7 @@ static void test_unanswered_attempt_ends_after_five_seconds(void)
     script s;
     script_init(&s, CLIENT_PORT, SERVER_PORT);
     send(&s, true, SYN, C_ISN, 0, 0);
-    send_ex(&s, true, FIN | ACK, C_ISN + 1, 0, 0, 100, TCPCONN_ZEEK_USE, 6000 * MS);
+    send_ex(&s, true, FIN | ACK, C_ISN + 1, 0, 0, 100, READABLE, 6000 * MS);
     /* Zeek logged the attempt as S0 at 5 s; the FIN belongs to another. */
     assert_zeek(&s, "S0", "S");
 }
@@ -306,7 +311,7 @@ static void test_closed_connection_ends_after_five_seconds(void)
     script_init(&s, CLIENT_PORT, SERVER_PORT);
     handshake(&s);
     send(&s, false, RST, S_ISN + 1, 0, 0);
-    send_ex(&s, true, ACK, C_ISN + 1, S_ISN + 1, 10, 100, TCPCONN_ZEEK_USE, 6000 * MS);
+    send_ex(&s, true, ACK, C_ISN + 1, S_ISN + 1, 10, 100, READABLE, 6000 * MS);
     assert_zeek(&s, "RSTR", "ShAr");
 }
 
@@ -319,20 +324,34 @@ static void test_meanings(void)
     g_assert_cmpstr(tcpconn_zeek_conn_state_meaning("XX"), ==, "unknown");
 }
 
+/* S, H, F and R come again at a new sequence number, not when repeated. */
+static void test_flags_repeat_at_new_sequence_numbers(void)
+{
+    script s;
+    script_init(&s, CLIENT_PORT, SERVER_PORT);
+    send(&s, true, SYN, C_ISN, 0, 0);
+    send(&s, true, SYN, C_ISN, 0, 0);
+    send(&s, true, SYN, C_ISN + 5000, 0, 0); /* a new ISN */
+    assert_zeek(&s, "S0", "SS");
+    send(&s, false, RST | ACK, 0, C_ISN + 5001, 0);
+    send(&s, false, RST | ACK, 0, C_ISN + 5001, 0);
+    send(&s, false, RST | ACK, 9, C_ISN + 5001, 0);
+    assert_zeek(&s, "REJ", "SSrr");
+}
+
 static void test_long_history_is_marked(void)
 {
     script s;
     script_init(&s, CLIENT_PORT, SERVER_PORT);
     handshake(&s);
-    /* Zero windows and RSTs at new sequence numbers from both sides make
-     * the history longer than the record holds. */
-    for (int i = 0; i < 40; i++) {
-        send_ex(&s, i % 2, ACK, 100000u * (uint32_t)i, 1, 0, 0, TCPCONN_ZEEK_USE, MS);
-        send_ex(&s, i % 2, ACK, 100000u * (uint32_t)i, 1, 0, 0, TCPCONN_ZEEK_USE, MS);
-    }
+    /* RSTs at new sequence numbers from both sides make the history
+     * longer than the record holds: its last letter says so. */
+    for (uint32_t i = 0; i < 40; i++)
+        send(&s, i % 2 == 0, RST, 100000u * i, 0, 0);
     char h[TCPCONN_ZEEK_HISTORY_MAX + 1];
     tcpconn_zeek_history(&s.z, h);
-    g_assert_cmpuint(strlen(h), <=, TCPCONN_ZEEK_HISTORY_MAX);
+    g_assert_cmpuint(strlen(h), ==, TCPCONN_ZEEK_HISTORY_MAX);
+    g_assert_cmpstr(h, ==, "ShARrRrRrRrRrRrRrRrRrR+");
 }
 
 int main(int argc, char **argv)
@@ -360,6 +379,7 @@ int main(int argc, char **argv)
     g_test_add_func("/zeek/timers/attempt", test_unanswered_attempt_ends_after_five_seconds);
     g_test_add_func("/zeek/timers/close", test_closed_connection_ends_after_five_seconds);
     g_test_add_func("/zeek/meanings", test_meanings);
+    g_test_add_func("/zeek/letters/repeated-flags", test_flags_repeat_at_new_sequence_numbers);
     g_test_add_func("/zeek/long-history", test_long_history_is_marked);
     return g_test_run();
 }

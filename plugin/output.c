@@ -1,0 +1,368 @@
+/* output.c - what a packet shows of its attempt: the tcpconn fields, the
+ * subtree's sentence, expert info, and the statistics tap.
+ *
+ * Field blurbs that list the outcomes, and the expert items, are generated
+ * from outcome.c's tables, so the vocabulary is written down once.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "output.h"
+
+#include <wireshark.h>
+
+#include <epan/expert.h>
+#include <epan/tap.h>
+#include <epan/to_str.h>
+#include <wsutil/inet_addr.h>
+
+static int proto_tcpconn = -1;
+
+static int hf_stream = -1;
+static int hf_attempt = -1;
+static int hf_reason = -1;
+static int hf_failed = -1;
+static int hf_provisional = -1;
+static int hf_syn_count = -1;
+static int hf_synack_count = -1;
+static int hf_connect_time = -1;
+static int hf_time_to_outcome = -1;
+static int hf_syn_frame = -1;
+static int hf_outcome_frame = -1;
+static int hf_ended_by = -1;
+static int hf_client = -1;
+static int hf_server = -1;
+static int hf_server_port = -1;
+static int hf_concurrent = -1;
+static int hf_server_attempts = -1;
+static int hf_conn_state = -1;
+static int hf_history = -1;
+
+static int ett_tcpconn = -1;
+
+/* One expert field per row of tcpconn_experts. */
+static expert_field ei_outcome[TCPCONN_EXPERT_COUNT];
+
+/* "established, refused, ..." for the outcomes in `group`, or in every
+ * other group. Registration strings live as long as the program. */
+static const char *reason_list(tcpconn_group group, bool other_groups)
+{
+    GString *list = g_string_new(NULL);
+    for (int r = 0; r < TCPCONN_REASON_COUNT; r++) {
+        if ((tcpconn_reason_group((tcpconn_reason)r) == group) == other_groups)
+            continue;
+        g_string_append_printf(list, "%s%s", list->len ? ", " : "",
+                               tcpconn_reason_name((tcpconn_reason)r));
+    }
+    return g_string_free(list, FALSE);
+}
+
+static void register_fields(void)
+{
+    static hf_register_info hf[] = {
+        { &hf_stream,
+          { "Stream index", "tcpconn.stream", FT_UINT32, BASE_DEC, NULL, 0x0,
+            "The tcp.stream index of the attempt's first packet; on an ICMP error, of the "
+            "segment it quotes. Wireshark 4.4 and later give a SYN retried after a RST its own "
+            "tcp.stream; tcpconn keeps it in the attempt",
+            HFILL } },
+        { &hf_attempt,
+          { "Attempt", "tcpconn.attempt", FT_UINT32, BASE_DEC, NULL, 0x0,
+            "Present only on a tcp.stream that holds more than one connection attempt (the "
+            "same ports reused for a SYN with a new ISN): which attempt this packet belongs to, "
+            "1 for the first",
+            HFILL } },
+        { &hf_reason,
+          { "Outcome", "tcpconn.reason", FT_STRING, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+        { &hf_failed,
+          { "Failed", "tcpconn.failed", FT_BOOLEAN, BASE_NONE, NULL, 0x0, NULL, HFILL } },
+        { &hf_provisional,
+          { "Provisional", "tcpconn.provisional", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
+            "Present only while later packets could still change the outcome (one-pass "
+            "reading and live capture)",
+            HFILL } },
+        { &hf_syn_count,
+          { "SYNs sent", "tcpconn.syn_count", FT_UINT32, BASE_DEC, NULL, 0x0,
+            "SYN segments (without ACK) the initiator sent in this attempt, retries with the "
+            "same ISN included; more than one means the SYN was retransmitted",
+            HFILL } },
+        { &hf_synack_count,
+          { "SYN-ACKs sent", "tcpconn.synack_count", FT_UINT32, BASE_DEC, NULL, 0x0,
+            "SYN-ACK segments of the responder in the capture for this attempt; more than one "
+            "means the SYN-ACK was retransmitted",
+            HFILL } },
+        { &hf_connect_time,
+          { "Connect time", "tcpconn.connect_time", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0,
+            "Time from the first SYN to the packet that completed the handshake (connected "
+            "attempts only)",
+            HFILL } },
+        { &hf_time_to_outcome,
+          { "Time to outcome", "tcpconn.time_to_outcome", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0,
+            "Time from the first SYN to the packet that decided the outcome: the last RST or "
+            "ICMP error of a refused or rejected attempt, when the application got its error; "
+            "for no-answer, the last SYN",
+            HFILL } },
+        { &hf_syn_frame,
+          { "First SYN in frame", "tcpconn.syn_frame", FT_FRAMENUM, BASE_NONE,
+            FRAMENUM_TYPE(FT_FRAMENUM_REQUEST), 0x0,
+            "The frame that began the attempt: its first SYN, or a SYN-ACK captured just before "
+            "its SYN",
+            HFILL } },
+        { &hf_outcome_frame,
+          { "Outcome decided in frame", "tcpconn.outcome_frame", FT_FRAMENUM, BASE_NONE,
+            FRAMENUM_TYPE(FT_FRAMENUM_RESPONSE), 0x0,
+            "The frame that decided the outcome: the (last) RST or ICMP error, the packet that "
+            "completed the handshake, or the last SYN of an unanswered attempt",
+            HFILL } },
+        { &hf_client,
+          { "Client", "tcpconn.client", FT_STRING, BASE_NONE, NULL, 0x0,
+            "The initiator of the attempt as address:port ([address]:port for IPv6); on an ICMP "
+            "error, taken from the quoted segment, not from the ICMP packet's own addresses",
+            HFILL } },
+        { &hf_server,
+          { "Server", "tcpconn.server", FT_STRING, BASE_NONE, NULL, 0x0,
+            "The responder of the attempt as address:port ([address]:port for IPv6); on an ICMP "
+            "error, taken from the quoted segment",
+            HFILL } },
+        { &hf_server_port,
+          { "Server port", "tcpconn.server_port", FT_UINT16, BASE_PT_TCP, NULL, 0x0,
+            "The responder's TCP port", HFILL } },
+        { &hf_concurrent,
+          { "Concurrent attempts", "tcpconn.concurrent", FT_UINT32, BASE_DEC, NULL, 0x0,
+            "Attempts to the same server address and port that were open when this attempt's "
+            "first SYN was sent, this one included; an attempt is open from its first SYN to its "
+            "first FIN or RST or the ICMP error that ended it, or else to its last packet",
+            HFILL } },
+        { &hf_server_attempts,
+          { "Attempt to this server", "tcpconn.server_attempts", FT_UINT32, BASE_DEC, NULL, 0x0,
+            "Which attempt to this server address and port this is, in capture order: 1 for the "
+            "first",
+            HFILL } },
+        { &hf_conn_state,
+          { "Zeek conn_state", "tcpconn.conn_state", FT_STRING, BASE_NONE, NULL, 0x0,
+            "The connection's state code as Zeek's conn.log gives it (S0, S1, SF, REJ, S2, S3, "
+            "RSTO, RSTR, RSTOS0, RSTRH, SH, SHR, OTH); needs the tcpconn.zeek preference",
+            HFILL } },
+        { &hf_history,
+          { "Zeek history", "tcpconn.history", FT_STRING, BASE_NONE, NULL, 0x0,
+            "The connection's history letters as Zeek's conn.log gives them (upper case: "
+            "originator, lower case: responder); needs the tcpconn.zeek preference",
+            HFILL } },
+        { &hf_ended_by,
+          { "Ended by", "tcpconn.ended_by", FT_STRING, BASE_NONE, NULL, 0x0,
+            "Which side sent the attempt's first FIN or RST: client or server; absent when "
+            "neither did",
+            HFILL } },
+    };
+    /* The blurbs that list outcomes come from the reason table. */
+    for (size_t i = 0; i < array_length(hf); i++) {
+        if (hf[i].p_id == &hf_reason)
+            hf[i].hfinfo.blurb = g_strdup_printf(
+                "How the connection attempt ended: %s; or undecided: %s (in-progress only in "
+                "one pass)",
+                reason_list(TCPCONN_GROUP_UNDECIDED, true),
+                reason_list(TCPCONN_GROUP_UNDECIDED, false));
+        else if (hf[i].p_id == &hf_failed)
+            hf[i].hfinfo.blurb = g_strdup_printf("Present only when the attempt did not connect: %s",
+                                                 reason_list(TCPCONN_GROUP_FAILED, false));
+    }
+    proto_register_field_array(proto_tcpconn, hf, array_length(hf));
+}
+
+static void register_experts(void)
+{
+    static ei_register_info ei[TCPCONN_EXPERT_COUNT];
+    for (int i = 0; i < TCPCONN_EXPERT_COUNT; i++) {
+        const tcpconn_expert_info *e = &tcpconn_experts[i];
+        ei_register_info row = { &ei_outcome[i],
+                                 { g_strconcat("tcpconn.expert.", e->name, NULL), PI_SEQUENCE,
+                                   e->warning ? PI_WARN : PI_NOTE, e->summary, EXPFILL } };
+        ei[i] = row;
+    }
+    expert_module_t *module = expert_register_protocol(proto_tcpconn);
+    expert_register_field_array(module, ei, array_length(ei));
+}
+
+void tcpconn_output_register(int proto)
+{
+    static int *ett[] = { &ett_tcpconn };
+    proto_tcpconn = proto;
+    register_fields();
+    proto_register_subtree_array(ett, array_length(ett));
+    register_experts();
+}
+
+static nstime_t nstime_from_us(uint32_t us)
+{
+    nstime_t t;
+    t.secs = (time_t)(us / 1000000);
+    t.nsecs = (int)(us % 1000000) * 1000;
+    return t;
+}
+
+/* "192.0.2.10:443", "[2001:db8::10]:443", built without printf. */
+static const char *endpoint_to_str(wmem_allocator_t *pool, const address *addr, uint16_t port)
+{
+    char buf[1 + WS_INET6_ADDRSTRLEN + 2 + 5 + 1];
+    bool v6 = addr->type == AT_IPv6;
+    size_t n = 0;
+
+    if (v6)
+        buf[n++] = '[';
+    address_to_str_buf(addr, buf + n, WS_INET6_ADDRSTRLEN);
+    n += strlen(buf + n);
+    if (v6)
+        buf[n++] = ']';
+    buf[n++] = ':';
+    char digits[5];
+    size_t d = 0;
+    do {
+        digits[d++] = (char)('0' + port % 10);
+        port /= 10;
+    } while (port != 0);
+    while (d > 0)
+        buf[n++] = digits[--d];
+    buf[n] = '\0';
+    return wmem_strdup(pool, buf);
+}
+
+/* Which end of the segment (or of the quoted one) is the attempt's client. */
+typedef struct {
+    const address *client;
+    uint16_t client_port;
+    const address *server;
+    uint16_t server_port;
+} tcpconn_endpoints;
+
+static tcpconn_endpoints endpoints_of(const tcpconn_shown *s)
+{
+    const tcpconn_wire *w = s->wire;
+    uint8_t orientation =
+        w->kind == TCPCONN_WIRE_SEGMENT ? w->segment.orientation : w->icmp.orientation;
+    bool sent_by_client = tcpconn_attempt_from_initiator(s->place->attempt, orientation);
+    tcpconn_endpoints e = {
+        .client = sent_by_client ? &w->src : &w->dst,
+        .client_port = sent_by_client ? w->src_port : w->dst_port,
+        .server = sent_by_client ? &w->dst : &w->src,
+        .server_port = sent_by_client ? w->dst_port : w->src_port,
+    };
+    return e;
+}
+
+void tcpconn_output_expert(packet_info *pinfo, proto_item *item, const tcpconn_shown *s)
+{
+    const tcpconn_outcome *o = s->outcome;
+    if (pinfo->num != s->place->attempt->outcome_frame || o->expert == TCPCONN_EXPERT_NONE)
+        return;
+    if (o->expert == TCPCONN_EXPERT_ESTABLISHED_AFTER_RETRY && !s->note_retries)
+        return;
+    char text[160];
+    if (tcpconn_expert_text(s->place->attempt, o, text, sizeof text))
+        expert_add_info_format(pinfo, item, &ei_outcome[o->expert], "%s", text);
+    else
+        expert_add_info(pinfo, item, &ei_outcome[o->expert]);
+}
+
+/* Every tcpconn item is generated: none of it is in the packet's bytes. */
+static void add_uint(proto_tree *st, int hf, tvbuff_t *tvb, uint32_t value)
+{
+    proto_item_set_generated(proto_tree_add_uint(st, hf, tvb, 0, 0, value));
+}
+
+static proto_item *add_string(proto_tree *st, int hf, tvbuff_t *tvb, const char *value)
+{
+    proto_item *it = proto_tree_add_string(st, hf, tvb, 0, 0, value);
+    proto_item_set_generated(it);
+    return it;
+}
+
+/* For the booleans that are present only when true. */
+static void add_flag(proto_tree *st, int hf, tvbuff_t *tvb)
+{
+    proto_item_set_generated(proto_tree_add_boolean(st, hf, tvb, 0, 0, 1));
+}
+
+static void add_duration(proto_tree *st, int hf, tvbuff_t *tvb, uint32_t us)
+{
+    nstime_t t = nstime_from_us(us);
+    proto_item_set_generated(proto_tree_add_time(st, hf, tvb, 0, 0, &t));
+}
+
+static void add_zeek_view(proto_tree *st, tvbuff_t *tvb, const tcpconn_zeek *z)
+{
+    const char *state = tcpconn_zeek_conn_state(z);
+    proto_item_append_text(add_string(st, hf_conn_state, tvb, state), " (%s)",
+                           tcpconn_zeek_conn_state_meaning(state));
+    char history[TCPCONN_ZEEK_HISTORY_MAX + 1];
+    tcpconn_zeek_history(z, history);
+    add_string(st, hf_history, tvb, history);
+}
+
+void tcpconn_output_tree(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
+                         const tcpconn_shown *s)
+{
+    const tcpconn_attempt *a = s->place->attempt;
+    const tcpconn_outcome *o = s->outcome;
+    tcpconn_endpoints e = endpoints_of(s);
+    bool visible = PTREE_DATA(tree)->visible;
+
+    /* Formatting addresses costs; only do it when someone will look. */
+    const char *server = proto_field_is_referenced(tree, hf_server) || visible
+                             ? endpoint_to_str(pinfo->pool, e.server, e.server_port)
+                             : NULL;
+
+    proto_item *ti = proto_tree_add_item(tree, proto_tcpconn, tvb, 0, 0, ENC_NA);
+    proto_item_set_generated(ti);
+    /* The sentence is only read, never filtered on: build it for a visible
+     * tree only. */
+    if (visible) {
+        char sentence[ITEM_LABEL_LENGTH];
+        tcpconn_describe(a, o, s->capture, server, e.server->type == AT_IPv6, sentence,
+                         sizeof sentence);
+        proto_item_set_text(ti, "%s", sentence);
+    }
+    proto_tree *st = proto_item_add_subtree(ti, ett_tcpconn);
+
+    add_uint(st, hf_stream, tvb, s->place->stream);
+    if (s->place->several)
+        add_uint(st, hf_attempt, tvb, s->place->number);
+    add_string(st, hf_reason, tvb, tcpconn_reason_name(o->reason));
+    if (proto_field_is_referenced(tree, hf_client))
+        add_string(st, hf_client, tvb, endpoint_to_str(pinfo->pool, e.client, e.client_port));
+    if (server != NULL)
+        add_string(st, hf_server, tvb, server);
+    add_uint(st, hf_server_port, tvb, e.server_port);
+    if (o->failed)
+        add_flag(st, hf_failed, tvb);
+    if (o->provisional)
+        add_flag(st, hf_provisional, tvb);
+    if (s->zeek != NULL)
+        add_zeek_view(st, tvb, s->zeek);
+    if (o->ended_by != TCPCONN_SIDE_NONE)
+        add_string(st, hf_ended_by, tvb, o->ended_by == TCPCONN_SIDE_SERVER ? "server" : "client");
+    add_uint(st, hf_concurrent, tvb, a->concurrent);
+    add_uint(st, hf_server_attempts, tvb, a->server_index);
+    add_uint(st, hf_syn_count, tvb, a->syn_count);
+    add_uint(st, hf_synack_count, tvb, a->synack_count);
+    if (o->connected)
+        add_duration(st, hf_connect_time, tvb, a->connect_us);
+    add_duration(st, hf_time_to_outcome, tvb, a->outcome_us);
+    if (o->reason != TCPCONN_HANDSHAKE_NOT_SEEN)
+        add_uint(st, hf_syn_frame, tvb, a->first_frame);
+    add_uint(st, hf_outcome_frame, tvb, a->outcome_frame);
+
+    tcpconn_output_expert(pinfo, ti, s);
+}
+
+void tcpconn_output_tap(int tap, packet_info *pinfo, const tcpconn_shown *s)
+{
+    tcpconn_endpoints e = endpoints_of(s);
+    tcpconn_tap_info *info = wmem_new0(pinfo->pool, tcpconn_tap_info);
+    info->reason = s->outcome->reason;
+    info->client_address = address_to_str(pinfo->pool, e.client);
+    info->server = endpoint_to_str(pinfo->pool, e.server, e.server_port);
+    info->syn_count = s->place->attempt->syn_count;
+    info->connected = s->outcome->connected;
+    info->connect_us = s->place->attempt->connect_us;
+    info->concurrent = s->place->attempt->concurrent;
+    tap_queue_packet(tap, pinfo, info);
+}
