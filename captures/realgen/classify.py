@@ -445,6 +445,7 @@ def classify_attempt(att, last_ts, handshake_only):
         waiting = "stale-connection"
     else:
         waiting = "no-answer"
+    info["handshake"] = handshake
     info["end_gap"] = last_ts - info["last_ts"]
     if waiting:
         info["would_be"] = waiting
@@ -478,8 +479,13 @@ def why(info):
                 "the ACK could not have been captured")
     if r.startswith("established") and info.get("seq_evidence"):
         return "no ACK or payload kept: sequence and acknowledgment numbers of the FINs prove both"
-    if r == "closed-before-data" and info.get("seq_evidence"):
-        return "the FIN acknowledges the SYN-ACK (handshake done) and no sequence number went past ISN+1"
+    if r in ("closed-before-data", "reset-after-established") and info.get("seq_evidence"):
+        return ("the client's %s acknowledges the SYN-ACK (handshake done) and no sequence number went past "
+                "ISN+1%s" % ("FIN" if r == "closed-before-data" and info.get("fin_from") == "client" else
+                             "FIN or RST", "; the SYN-ACK retransmission came before it, so it is not 'SYN-ACK "
+                             "re-sent after the ACK'" if info["synack"] > 1 else ""))
+    if r == "half-open" and info.get("rst_from") == "server" and info["synack"] and not info.get("handshake"):
+        return "the responder's RST follows its SYN-ACK and no segment shows the client's ACK"
     if r == "refused" and info.get("server_rst_before", 0) > 1:
         return "same-ISN SYNs after each RST are one attempt; the last RST decides"
     return ""
