@@ -7,22 +7,27 @@ simultaneous open, SYN with data, captures that start mid-stream, VLAN tags,
 odd link types, and malformed ICMP quotes. Real kernel captures live in
 ../real/.
 
+Labels follow the outcome rules of issue 12 (capture-ended within 1 s of a
+file's last frame, ack-not-captured in handshake-only files, stale-connection,
+same-ISN retries as one attempt): a file whose last attempt still waits for an
+answer ends with an unrelated packet (a DNS query) more than 1 s later.
+
 Usage: make-crafted.py [OUTPUT_DIR]   (default: the folder of this script)
-Needs python3-scapy (Debian). Output is deterministic.
+Needs python3-scapy (Debian). Output is deterministic (byte-identical).
 """
 import os
 import sys
 
 from scapy.all import (  # noqa: F401 (scapy's layers register themselves)
-    ICMP, IP, TCP, CookedLinux, Dot1Q, Ether, ICMPv6DestUnreach, ICMPv6TimeExceeded, IPv6,
-    Raw, Loopback, PcapWriter, conf)
+    DNS, DNSQR, ICMP, IP, TCP, UDP, CookedLinux, Dot1Q, Ether, ICMPv6DestUnreach,
+    ICMPv6TimeExceeded, IPv6, Loopback, PcapWriter, Raw, conf)
 
 conf.verb = 0
 
 V4 = dict(client="192.0.2.10", server="198.51.100.20", router="203.0.113.1",
-          other="192.0.2.99")
+          other="192.0.2.99", resolver="192.0.2.53")
 V6 = dict(client="2001:db8::10", server="2001:db8:1::20", router="2001:db8:ff::1",
-          other="2001:db8::99")
+          other="2001:db8::99", resolver="2001:db8::53")
 CLIENT_MAC = "02:00:00:00:00:0a"
 SERVER_MAC = "02:00:00:00:00:14"
 T0 = 1767225600.0  # 2026-01-01 00:00:00 UTC
@@ -60,6 +65,15 @@ class Capture:
             frame = frame / ip_packet
         frame.time = self.now
         self.packets.append(frame)
+
+    def unrelated(self, dt, v6=False):
+        """A DNS query from the client to its resolver: an unrelated packet that moves the file's last
+        frame (the capture-ended rule looks at the last frame of any protocol)."""
+        addrs = V6 if v6 else V4
+        ip = (IPv6(src=addrs["client"], dst=addrs["resolver"]) if v6 else
+              IP(src=addrs["client"], dst=addrs["resolver"]))
+        self.add(ip / UDP(sport=53000, dport=53) / DNS(id=0x1234, rd=1, qd=DNSQR(qname="example.com")),
+                 dt, to_client=False)
 
     def label(self, conn, reason, note):
         self.labels.append((self.name, endpoint(conn.client, conn.cport),
@@ -250,18 +264,20 @@ def icmp_quotes():
     cap.label(c, "icmp-unreachable", "server port unreachable, full quote")
 
     c = Conn(cap, False, 41003, sport=443).syn().icmp(type_=3, code=0, quote_len=4)
-    cap.label(c, "no-answer", "quote cut to 4 TCP bytes: too short to trust, ignored")
+    cap.label(c, "no-answer", "quote cut to 4 TCP bytes: too short to trust, ignored; "
+              "the file ends 2 s later")
 
     c = Conn(cap, False, 41004, sport=443).syn().icmp(type_=3, code=1, seq=123456)
-    cap.label(c, "no-answer", "quote carries another ISN: a stale error, ignored")
+    cap.label(c, "no-answer", "quote carries another ISN: a stale error, ignored; the file ends "
+              "2 s later")
 
     c = Conn(cap, False, 41005, sport=443).syn().icmp(type_=11, code=0)
-    cap.label(c, "no-answer", "time exceeded is not a rejection")
+    cap.label(c, "no-answer", "time exceeded is not a rejection; the file ends 2 s later")
 
     c = Conn(cap, False, 41006, sport=443).syn()
     cap.add(IP(src=V4["router"], dst=V4["client"]) / ICMP(type=3, code=3) /
             Raw(b"\x45\x00\x00\x28garbage"), 0.0005, to_client=True)
-    cap.label(c, "no-answer", "garbage quote")
+    cap.label(c, "no-answer", "garbage quote; the file ends 2 s later")
 
     # An error quoting a connection that is not in the capture.
     orphan = IP(src=V4["client"], dst=V4["server"]) / TCP(sport=41007, dport=443, flags="S",
@@ -271,6 +287,8 @@ def icmp_quotes():
 
     c = Conn(cap, False, 41008, sport=443).syn().synack().icmp(type_=3, code=1).ack().send(HTTP)
     cap.label(c, "established", "unreachable after the SYN-ACK does not count")
+    # the unanswered attempts above end more than 1 s before the file does: no-answer, not capture-ended
+    cap.unrelated(2.0)
     return cap
 
 
@@ -281,9 +299,10 @@ def icmpv6_quotes():
     c = Conn(cap, True, 42002, sport=443).syn().icmp(type_=1, code=3)
     cap.label(c, "icmp-unreachable", "router address unreachable (neighbour discovery failed)")
     c = Conn(cap, True, 42003, sport=443).syn().icmp(type_=3, code=0)
-    cap.label(c, "no-answer", "hop limit exceeded is not a rejection")
+    cap.label(c, "no-answer", "hop limit exceeded is not a rejection; the file ends 2 s later")
     c = Conn(cap, True, 42004, sport=443).syn().icmp(type_=1, code=0, quote_len=8)
     cap.label(c, "icmp-unreachable", "no route, 8-byte quote")
+    cap.unrelated(2.0, v6=True)     # 42003 ends more than 1 s before the file: no-answer
     return cap
 
 
@@ -296,12 +315,11 @@ def port_reuse(v6):
     cap.label(c, "established", "same client port, new ISN, established")
     c = Conn(cap, v6, 43001, cisn=1800000).syn(dt=0.5).refuse()
     cap.label(c, "refused", "same port again, refused again")
-    # A tool that retries with the same ISN: Wireshark keeps one tcp.stream,
-    # tcpconn still sees two attempts (tcpconn.attempt 1 and 2).
+    # A tool that retries with the same ISN after the RST (Windows does): one attempt, two SYNs.
     c = Conn(cap, v6, 43002, cisn=5000).syn().refuse()
-    cap.label(c, "refused", "refused; the retry reuses the ISN, so it stays in the same tcp.stream")
-    c = Conn(cap, v6, 43002, cisn=5000).syn(dt=0.5).synack().ack().request_response()
-    cap.label(c, "established", "second attempt in the same tcp.stream")
+    c.syn(dt=0.5).synack().ack().request_response()
+    cap.label(c, "established-after-retry", "refused, then the same SYN (same ISN) 0.5 s later is answered: "
+              "a same-ISN retry after a RST is the same attempt (2 SYNs)")
     # The former server connects back to the former client on the same ports.
     c = Conn(cap, v6, 43003, sport=8443, cisn=6000).syn().refuse()
     cap.label(c, "refused", "refused in one direction")
@@ -394,7 +412,8 @@ def truncated():
     cap.now += 0.001
     cut.time = cap.now
     cap.packets.append(cut)
-    cap.label(c, "no-answer", "the RST is truncated before its flags")
+    cap.label(c, "no-answer", "the RST is truncated before its flags; a DNS query 2 s later ends the file")
+    cap.unrelated(2.0)
     return cap
 
 
