@@ -283,6 +283,9 @@ def split_attempts(events):
                 att.pkts.insert(0, dict(ev, reordered=True))
                 continue
             back = current.get(rev)
+            if back is not None and back.isn is not None and back.server_isn == ev["seq"]:
+                back.pkts.append(ev)             # the responder's own SYN again (simultaneous open)
+                continue
             if back is not None and back.isn is not None and back.server_isn is None and back.pkts \
                     and not any(p["kind"] == "tcp" and p["src"] == ev["src"] and p["sport"] == ev["sport"]
                                 for p in back.pkts):
