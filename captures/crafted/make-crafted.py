@@ -577,7 +577,8 @@ class MobileConn(Conn):
         if payload:
             tcp = tcp / Raw(payload)
         if from_client:
-            # the upper-layer checksum uses the home address (RFC 6275 6.3), which scapy does not apply
+            # the upper layer sees the home address as the source (RFC 6275), so the TCP checksum is
+            # computed with it, as Wireshark checks it; scapy would use the care-of address
             plain = IPv6(src=self.client, dst=self.server) / tcp
             tcp = tcp.copy()
             tcp.chksum = IPv6(bytes(plain))[TCP].chksum
