@@ -8,9 +8,27 @@
 # sysctls produce the behaviour; tcpdump captures inside the client namespace; every capture is then
 # sanity-checked with tshark and labelled from its own packets (realgen/classify.py, scapy).
 #
+# Handshake-only views: for the scenarios listed in realgen.py's VIEW_OF, NAME.pcap also gets
+#   NAME.synfinrst.pcap  what the capture filter 'tcp[tcpflags] & (tcp-syn|tcp-fin|tcp-rst) != 0' keeps
+#   NAME.synonly.pcap    what the capture filter 'tcp[tcpflags] & tcp-syn != 0' keeps
+# made offline with `tcpdump -r NAME.pcap -w VIEW FILTER` (deterministic).  libpcap's tcp[] matches IPv4
+# only, so each filter carries its IPv6 form too: (ip6[6] == 6 and ip6[53] & FLAGS != 0).  The views are
+# labelled from their own packets like every capture; "the capture's last frame" is their last kept frame.
+#
+# Labels follow the outcome rules of issue 12 (capture-ended, ack-not-captured, stale-connection, same-ISN
+# retries): a scenario that waits for an answer lets the capture go on afterwards (a ping, whose echo
+# request and reply the capture keeps) so that its last packet is not within 1s of the capture's end.
+#
 # Needs root and Debian packages only: iproute2 nftables tcpdump tshark python3-scapy (/usr/bin/python3).
-# Usage: captures/make-real.sh [--jobs N] [--only NAME...] [--list]
-#   --only runs a subset into a scratch directory and leaves captures/real/ alone.
+# Usage: captures/make-real.sh [--jobs N] [--only NAME... [--install]] [--views] [--check] [--list]
+#   (none)      every scenario; captures/real/ and its labels.tsv are replaced
+#   --only      a subset (a scenario's name: success-v4, its base name: success, or a substring), into a
+#               scratch directory; captures/real/ is left alone
+#   --install   with --only: the subset's captures and views replace their own files and labels.tsv rows in
+#               captures/real/, everything else stays (add a new scenario without regenerating the others)
+#   --views     only make the views again from the full captures in captures/real/ (no namespaces, no root)
+#   --check     only label every capture of captures/real/ again and compare with labels.tsv (no root)
+#   --list      the scenarios and which ones get views
 # Environment: REALGEN_TIMEOUT (seconds, default 300) bounds the whole run.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -21,6 +39,10 @@ export PYTHONDONTWRITEBYTECODE=1   # keep realgen/ free of __pycache__
 START=$(date +%s.%N)
 
 die() { echo "make-real.sh: $*" >&2; exit 2; }
+case " $* " in
+    *" --check "*|*" --views "*|*" --list "*)    # offline: no namespaces
+        exec "$PY" "$HERE/realgen/realgen.py" --out "$OUT" "$@" ;;
+esac
 [ "$(id -u)" = 0 ] || die "must run as root (network namespaces)"
 for t in ip nft tc tcpdump tshark timeout; do
     command -v "$t" >/dev/null || die "missing '$t' (apt-get install iproute2 nftables tcpdump tshark coreutils)"

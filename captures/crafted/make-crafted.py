@@ -7,22 +7,28 @@ simultaneous open, SYN with data, captures that start mid-stream, VLAN tags,
 odd link types, and malformed ICMP quotes. Real kernel captures live in
 ../real/.
 
+Labels follow the outcome rules of issue 12 (capture-ended within 1 s of a
+file's last frame, ack-not-captured in handshake-only files, stale-connection,
+same-ISN retries as one attempt): a file whose last attempt still waits for an
+answer ends with an unrelated packet (a DNS query) more than 1 s later.
+
 Usage: make-crafted.py [OUTPUT_DIR]   (default: the folder of this script)
-Needs python3-scapy (Debian). Output is deterministic.
+Needs python3-scapy (Debian). Output is deterministic (byte-identical).
 """
 import os
 import sys
 
 from scapy.all import (  # noqa: F401 (scapy's layers register themselves)
-    ICMP, IP, TCP, CookedLinux, Dot1Q, Ether, ICMPv6DestUnreach, ICMPv6TimeExceeded, IPv6,
-    Raw, Loopback, PcapWriter, conf)
+    DNS, DNSQR, HAO, ICMP, IP, TCP, UDP, CookedLinux, Dot1Q, Ether, ICMPv6DestUnreach,
+    ICMPv6TimeExceeded, IPOption_LSRR, IPOption_SSRR, IPv6, IPv6ExtHdrDestOpt, IPv6ExtHdrRouting,
+    Loopback, PadN, PcapWriter, Raw, conf)
 
 conf.verb = 0
 
 V4 = dict(client="192.0.2.10", server="198.51.100.20", router="203.0.113.1",
-          other="192.0.2.99")
+          other="192.0.2.99", resolver="192.0.2.53", router2="203.0.113.2")
 V6 = dict(client="2001:db8::10", server="2001:db8:1::20", router="2001:db8:ff::1",
-          other="2001:db8::99")
+          other="2001:db8::99", resolver="2001:db8::53", router2="2001:db8:ff::2")
 CLIENT_MAC = "02:00:00:00:00:0a"
 SERVER_MAC = "02:00:00:00:00:14"
 T0 = 1767225600.0  # 2026-01-01 00:00:00 UTC
@@ -60,6 +66,15 @@ class Capture:
             frame = frame / ip_packet
         frame.time = self.now
         self.packets.append(frame)
+
+    def unrelated(self, dt, v6=False):
+        """A DNS query from the client to its resolver: an unrelated packet that moves the file's last
+        frame (the capture-ended rule looks at the last frame of any protocol)."""
+        addrs = V6 if v6 else V4
+        ip = (IPv6(src=addrs["client"], dst=addrs["resolver"]) if v6 else
+              IP(src=addrs["client"], dst=addrs["resolver"]))
+        self.add(ip / UDP(sport=53000, dport=53) / DNS(id=0x1234, rd=1, qd=DNSQR(qname="example.com")),
+                 dt, to_client=False)
 
     def label(self, conn, reason, note):
         self.labels.append((self.name, endpoint(conn.client, conn.cport),
@@ -250,18 +265,20 @@ def icmp_quotes():
     cap.label(c, "icmp-unreachable", "server port unreachable, full quote")
 
     c = Conn(cap, False, 41003, sport=443).syn().icmp(type_=3, code=0, quote_len=4)
-    cap.label(c, "no-answer", "quote cut to 4 TCP bytes: too short to trust, ignored")
+    cap.label(c, "no-answer", "quote cut to 4 TCP bytes: too short to trust, ignored; "
+              "the file ends 2 s later")
 
     c = Conn(cap, False, 41004, sport=443).syn().icmp(type_=3, code=1, seq=123456)
-    cap.label(c, "no-answer", "quote carries another ISN: a stale error, ignored")
+    cap.label(c, "no-answer", "quote carries another ISN: a stale error, ignored; the file ends "
+              "2 s later")
 
     c = Conn(cap, False, 41005, sport=443).syn().icmp(type_=11, code=0)
-    cap.label(c, "no-answer", "time exceeded is not a rejection")
+    cap.label(c, "no-answer", "time exceeded is not a rejection; the file ends 2 s later")
 
     c = Conn(cap, False, 41006, sport=443).syn()
     cap.add(IP(src=V4["router"], dst=V4["client"]) / ICMP(type=3, code=3) /
             Raw(b"\x45\x00\x00\x28garbage"), 0.0005, to_client=True)
-    cap.label(c, "no-answer", "garbage quote")
+    cap.label(c, "no-answer", "garbage quote; the file ends 2 s later")
 
     # An error quoting a connection that is not in the capture.
     orphan = IP(src=V4["client"], dst=V4["server"]) / TCP(sport=41007, dport=443, flags="S",
@@ -271,6 +288,8 @@ def icmp_quotes():
 
     c = Conn(cap, False, 41008, sport=443).syn().synack().icmp(type_=3, code=1).ack().send(HTTP)
     cap.label(c, "established", "unreachable after the SYN-ACK does not count")
+    # the unanswered attempts above end more than 1 s before the file does: no-answer, not capture-ended
+    cap.unrelated(2.0)
     return cap
 
 
@@ -281,9 +300,10 @@ def icmpv6_quotes():
     c = Conn(cap, True, 42002, sport=443).syn().icmp(type_=1, code=3)
     cap.label(c, "icmp-unreachable", "router address unreachable (neighbour discovery failed)")
     c = Conn(cap, True, 42003, sport=443).syn().icmp(type_=3, code=0)
-    cap.label(c, "no-answer", "hop limit exceeded is not a rejection")
+    cap.label(c, "no-answer", "hop limit exceeded is not a rejection; the file ends 2 s later")
     c = Conn(cap, True, 42004, sport=443).syn().icmp(type_=1, code=0, quote_len=8)
     cap.label(c, "icmp-unreachable", "no route, 8-byte quote")
+    cap.unrelated(2.0, v6=True)     # 42003 ends more than 1 s before the file: no-answer
     return cap
 
 
@@ -296,12 +316,11 @@ def port_reuse(v6):
     cap.label(c, "established", "same client port, new ISN, established")
     c = Conn(cap, v6, 43001, cisn=1800000).syn(dt=0.5).refuse()
     cap.label(c, "refused", "same port again, refused again")
-    # A tool that retries with the same ISN: Wireshark keeps one tcp.stream,
-    # tcpconn still sees two attempts (tcpconn.attempt 1 and 2).
+    # A tool that retries with the same ISN after the RST (Windows does): one attempt, two SYNs.
     c = Conn(cap, v6, 43002, cisn=5000).syn().refuse()
-    cap.label(c, "refused", "refused; the retry reuses the ISN, so it stays in the same tcp.stream")
-    c = Conn(cap, v6, 43002, cisn=5000).syn(dt=0.5).synack().ack().request_response()
-    cap.label(c, "established", "second attempt in the same tcp.stream")
+    c.syn(dt=0.5).synack().ack().request_response()
+    cap.label(c, "established-after-retry", "refused, then the same SYN (same ISN) 0.5 s later is answered: "
+              "a same-ISN retry after a RST is the same attempt (2 SYNs)")
     # The former server connects back to the former client on the same ports.
     c = Conn(cap, v6, 43003, sport=8443, cisn=6000).syn().refuse()
     cap.label(c, "refused", "refused in one direction")
@@ -394,7 +413,8 @@ def truncated():
     cap.now += 0.001
     cut.time = cap.now
     cap.packets.append(cut)
-    cap.label(c, "no-answer", "the RST is truncated before its flags")
+    cap.label(c, "no-answer", "the RST is truncated before its flags; a DNS query 2 s later ends the file")
+    cap.unrelated(2.0)
     return cap
 
 
@@ -473,11 +493,290 @@ def concurrency():
     return cap
 
 
+def frozen(pkt):
+    """The packet as bytes, parsed again: scapy's checksum of a source-routed IPv4 packet rewrites the
+    layer's destination (in4_pseudoheader), so build it once and keep what was built."""
+    return pkt.__class__(bytes(pkt))
+
+
+class SourceRouted(Conn):
+    """The client sends every segment with an IPv4 loose or strict source route: the header's destination
+    is the first hop, the option lists the second hop and the final destination (RFC 791 3.1).  The server
+    answers directly, without options."""
+
+    def __init__(self, cap, cport, option, **kw):
+        super().__init__(cap, False, cport, **kw)
+        self.option = option
+        self.hops = [V4["router2"], self.server]
+
+    def ip(self, from_client):
+        if not from_client:
+            return IP(src=self.server, dst=self.client)
+        return IP(src=self.client, dst=V4["router"], options=[self.option(routers=list(self.hops))])
+
+    def seg(self, from_client, flags, seq, ack, payload=b"", dt=0.001):
+        sp, dp = (self.cport, self.sport) if from_client else (self.sport, self.cport)
+        pkt = self.ip(from_client) / TCP(sport=sp, dport=dp, flags=flags, seq=seq, ack=ack, window=64240)
+        if payload:
+            pkt = pkt / Raw(payload)
+        pkt = frozen(pkt)
+        self.cap.add(pkt, dt, to_client=not from_client)
+        return pkt
+
+
+def source_route():
+    """IPv4 SYNs with a loose and a strict source route (the route of suricata-verify's
+    tests/detect-ipopts, in documentation addresses): the header's destination is the first router;
+    Wireshark takes the final destination from the option, so SYN and SYN-ACK share a tcp.stream."""
+    cap = Capture("source-route-v4.pcap")
+    c = SourceRouted(cap, 50001, IPOption_LSRR, cisn=11000, sisn=61000)
+    c.handshake().request_response()
+    cap.label(c, "established", "loose source route via 203.0.113.1 and 203.0.113.2 on every client "
+              "segment; SYN-ACK and reply straight from the server, no options")
+    c = SourceRouted(cap, 50002, IPOption_SSRR, cisn=12000, sisn=62000)
+    c.handshake().request_response()
+    cap.label(c, "established", "strict source route via 203.0.113.1 and 203.0.113.2; answers without "
+              "options")
+    # A port unreachable from the final destination.  It quotes the SYN as it arrived there: the header's
+    # destination is the server and the route is used up (pointer past the end), each entry replaced by
+    # the address of the router that forwarded it (RFC 791 3.1).
+    c = SourceRouted(cap, 50003, IPOption_LSRR, sport=8081, cisn=13000)
+    c.syn()
+    arrived = frozen(IP(src=c.client, dst=c.server, ttl=62, options=[
+        IPOption_LSRR(routers=[V4["router"], V4["router2"]], pointer=12)]) / TCP(
+        sport=c.cport, dport=c.sport, flags="S", seq=c.cisn, window=64240))
+    cap.add(IP(src=c.server, dst=c.client) / ICMP(type=3, code=3) / Raw(bytes(arrived)[:32 + 8]), 0.0005,
+            to_client=True)
+    cap.label(c, "icmp-unreachable", "port unreachable from the server; its quote is the source-routed "
+              "SYN as it arrived (route used up, 12 bytes of options), IP header + 8 bytes")
+    return cap
+
+
+class MobileConn(Conn):
+    """IPv6 client away from home (RFC 6275): it sends from its care-of address with a Home Address
+    destination option; the server answers to the home address."""
+
+    def __init__(self, cap, cport, home, coa, rh2=False, **kw):
+        super().__init__(cap, True, cport, **kw)
+        self.client, self.coa, self.rh2 = home, coa, rh2
+
+    def ip(self, from_client):
+        if from_client:
+            # HAO must sit at 8n+6: a 2-byte PadN first
+            return IPv6(src=self.coa, dst=self.server) / IPv6ExtHdrDestOpt(
+                options=[PadN(optdata=b"\x00\x00"), HAO(hoa=self.client)])
+        if self.rh2:
+            # route optimisation: to the care-of address, type 2 routing header holding the home address
+            return IPv6(src=self.server, dst=self.coa) / IPv6ExtHdrRouting(
+                type=2, segleft=1, addresses=[self.client])
+        return IPv6(src=self.server, dst=self.client)
+
+    def seg(self, from_client, flags, seq, ack, payload=b"", dt=0.001):
+        sp, dp = (self.cport, self.sport) if from_client else (self.sport, self.cport)
+        tcp = TCP(sport=sp, dport=dp, flags=flags, seq=seq, ack=ack, window=64240)
+        if payload:
+            tcp = tcp / Raw(payload)
+        if from_client:
+            # the upper layer sees the home address as the source (RFC 6275), so the TCP checksum is
+            # computed with it, as Wireshark checks it; scapy would use the care-of address
+            plain = IPv6(src=self.client, dst=self.server) / tcp
+            tcp = tcp.copy()
+            tcp.chksum = IPv6(bytes(plain))[TCP].chksum
+        pkt = self.ip(from_client) / tcp
+        self.cap.add(pkt, dt, to_client=not from_client)
+        return pkt
+
+
+class RoutedV6(Conn):
+    """IPv6 client sending with a type 0 routing header (RFC 2460, deprecated by RFC 5095): the header's
+    destination is the first router, the final destination is the last address, segments left 2."""
+
+    def ip(self, from_client):
+        if not from_client:
+            return IPv6(src=self.server, dst=self.client)
+        return IPv6(src=self.client, dst=V6["router"]) / IPv6ExtHdrRouting(
+            type=0, segleft=2, addresses=[V6["router2"], self.server])
+
+
+def ipv6_extension_headers():
+    cap = Capture("ipv6-extension-headers-v6.pcap")
+    home, coa = "2001:db8::10", "2001:db8:4::10"
+    c = MobileConn(cap, 51001, home, coa, cisn=21000, sisn=71000).handshake().request_response()
+    cap.label(c, "established", "mobile client: from its care-of address 2001:db8:4::10 with a Home "
+              "Address option 2001:db8::10; SYN-ACK and reply go to the home address")
+    c = MobileConn(cap, 51002, home, coa, rh2=True, cisn=22000, sisn=72000).handshake().request_response()
+    cap.label(c, "established", "Home Address option from the client; the server answers to the care-of "
+              "address with a type 2 routing header holding the home address")
+    c = RoutedV6(cap, True, 51003, cisn=23000, sisn=73000).handshake().request_response()
+    cap.label(c, "established", "type 0 routing header via 2001:db8:ff::1 and 2001:db8:ff::2, segments "
+              "left 2, the server last; SYN-ACK straight back without a routing header")
+    return cap
+
+
+def windows_retry(v6):
+    """Windows retries a refused connect() with the SAME SYN (port and ISN) 0.5 s after each RST."""
+    fam = "v6" if v6 else "v4"
+    cap = Capture(f"windows-retry-{fam}.pcap")
+    c = Conn(cap, v6, 52001, cisn=31000).syn().refuse().syn(dt=0.5).refuse().syn(dt=0.5).refuse()
+    cap.label(c, "refused", "SYN/RST, the same SYN 0.5 s later /RST, and again: one attempt, 3 SYNs, "
+              "the last RST decides")
+    c = Conn(cap, v6, 52002, cisn=32000, sisn=82000).syn(dt=1.0).refuse().syn(dt=0.5)
+    c.synack().ack().request_response()
+    cap.label(c, "established-after-retry", "SYN/RST, then the same SYN 0.5 s later gets a SYN-ACK (the "
+              "service came up): one attempt, 2 SYNs")
+    return cap
+
+
+def stale_ack():
+    """The server still holds an old connection on the 4-tuple: it answers a new SYN with a bare ACK of
+    that connection (RFC 5961 challenge ACK); the client kernel answers with RST (seq = that ACK's ack
+    number), which clears it, and sends its SYN again (same ISN)."""
+    cap = Capture("stale-ack-v4.pcap")
+    c = Conn(cap, False, 53001, cisn=41000, sisn=91000)
+    c.syn()
+    stale_seq, stale_ack = 3000000001, 2500000001
+    c.seg(False, "A", stale_seq, stale_ack, dt=0.0003)
+    c.seg(True, "R", stale_ack, 0, dt=0.00002)
+    c.syn(dt=1.0).synack().ack().request_response()
+    cap.label(c, "established-after-retry", "SYN, stale ACK (ack unrelated to the SYN), client RST with "
+              "seq = that ack, the same SYN 1 s later, SYN-ACK, ACK, data: 2 SYNs")
+    c = Conn(cap, False, 53002, cisn=42000)
+    for i in range(3):
+        c.syn(dt=1.0 if i else 0.5)
+        c.seg(False, "A", 3100000001, 2600000001, dt=0.0003)
+        c.seg(True, "R", 2600000001, 0, dt=0.00002)
+    cap.label(c, "stale-connection", "SYN, stale ACK, RST, three times (same ISN); nothing else for 3 s, "
+              "then an unrelated packet ends the file")
+    cap.unrelated(3.0)
+    return cap
+
+
+def reordered(v6):
+    """The SYN-ACK captured 0.2 ms before its SYN (two capture interfaces merged, or a switch's mirror
+    port): still a seen handshake."""
+    fam = "v6" if v6 else "v4"
+    cap = Capture(f"reordered-{fam}.pcap")
+    c = Conn(cap, v6, 54001, cisn=51000, sisn=93000)
+    c.synack(dt=0.001)
+    c.syn(dt=0.0002)
+    c.ack(dt=0.0003).request_response().client_fin().server_fin().ack()
+    cap.label(c, "established", "SYN-ACK captured 0.2 ms before its SYN, then ACK, request, response")
+    return cap
+
+
+def mid_stream_roles():
+    """Captures that start mid-connection with the server speaking first: tcpconn picks the server by
+    its port (Zeek's list), then the port below 1024, and only then the first sender."""
+    cap = Capture("mid-stream-roles-v4.pcap")
+    for cport, sport, note in [
+            (55001, 80, "first packet from port 80 (a known server port) to the high port"),
+            (55002, 443, "first packet from port 443 to the high port"),
+            (55003, 700, "neither port in the server list; 700 < 1024 against 55003: 700 is the server")]:
+        c = Conn(cap, False, cport, sport=sport, cisn=60000 + cport, sisn=70000 + cport)
+        c.cseq, c.sseq = c.cisn + 101, c.sisn + 2001
+        c.reply(b"x" * 300).ack().send(b"more\n").reply(b"y" * 100).ack()
+        cap.label(c, "handshake-not-seen", note + "; client = the high-port side")
+    return cap
+
+
+def bare_syn():
+    """A responder that answers the SYN with a bare SYN (no ACK): nothing completes."""
+    cap = Capture("bare-syn-v4.pcap")
+    c = Conn(cap, False, 56001, sport=5001, cisn=56000, sisn=96000)
+    c.syn()
+    c.seg(False, "S", c.sisn, 0, dt=0.0004)
+    c.syn(dt=1.0)
+    c.seg(False, "S", c.sisn, 0, dt=0.0004)
+    cap.label(c, "half-open", "SYN answered by a bare SYN (no ACK), twice; no SYN-ACK, no ACK; an "
+              "unrelated packet 2 s later")
+    cap.unrelated(2.0)
+    return cap
+
+
+def icmp_repeat():
+    cap = Capture("icmp-repeat-v4.pcap")
+    c = Conn(cap, False, 57001, sport=8443, cisn=57000)
+    c.syn().icmp(code=3, sender=V4["server"]).syn(dt=1.0).icmp(code=3, sender=V4["server"])
+    c.syn(dt=2.0).icmp(code=3, sender=V4["server"])
+    cap.label(c, "icmp-unreachable", "SYN, port unreachable, SYN retransmission, port unreachable, again: "
+              "the last error decides")
+    # Fragmentation needed (path MTU discovery) quoting a DATA segment: it does not quote the SYN.
+    c = Conn(cap, False, 57002, cisn=58000, sisn=98000).syn(dt=1.0).synack().ack()
+    big = c.seg(True, "PA", c.cseq, c.sseq, b"D" * 1400)
+    cap.add(IP(src=V4["router"], dst=c.client) / ICMP(type=3, code=4, nexthopmtu=1280) /
+            Raw(bytes(big)[:20 + 28]), 0.0005, to_client=True)
+    c.send(b"D" * 1200).send(b"D" * 200).reply(b"HTTP/1.1 200 OK\r\n\r\n")
+    cap.label(c, "established", "fragmentation needed (next-hop MTU 1280) quoting the client's first data "
+              "segment, which is sent again in smaller pieces: no effect")
+    return cap
+
+
+def icmp_concurrency():
+    """Attempts to 198.51.100.20:443 on a known schedule (seconds): a [0,5] FIN; b: SYN at 1, an ICMP port
+    unreachable from a router at 1.0005 (not deciding: a SYN-ACK follows at 1.2), the client kernel's RST
+    to that SYN-ACK at 1.2001 (it had dropped the socket on the ICMP error): b is open [1,1.2001]; c [1.1,3]
+    FIN; d: SYN at 2, refused; e [2.5,4] FIN."""
+    cap = Capture("icmp-concurrency-v4.pcap")
+    conns = {}
+
+    def at(t):
+        return t - (cap.now - T0)
+
+    def conn(port):
+        if port not in conns:
+            conns[port] = Conn(cap, False, port, sport=443, cisn=port * 1000, sisn=port * 2000)
+        return conns[port]
+
+    conn(59001).syn(dt=0).synack().ack().send(HTTP)                              # a at 0
+    b = conn(59002).syn(dt=at(1.0))                                               # b at 1
+    b.icmp(code=3, dt=0.0005)
+    conn(59003).syn(dt=at(1.1)).synack().ack().send(HTTP)                        # c at 1.1
+    b.synack(dt=at(1.2))
+    b.seg(True, "R", b.cisn + 1, 0, dt=0.0001)
+    conn(59004).syn(dt=at(2.0)).refuse()                                          # d at 2
+    conn(59005).syn(dt=at(2.5)).synack().ack().send(HTTP)                        # e at 2.5
+    conn(59003).client_fin(dt=at(3.0)).server_fin().ack()                        # c ends at 3
+    conn(59005).client_fin(dt=at(4.0)).server_fin().ack()                        # e ends at 4
+    conn(59001).client_fin(dt=at(5.0)).server_fin().ack()                        # a ends at 5
+    for port, reason, note in [
+            (59001, "established", "open 0-5 s"),
+            (59002, "aborted-by-client", "ICMP port unreachable from a router, then a SYN-ACK 0.2 s later "
+                                         "(so the error does not decide), answered by the client's RST: "
+                                         "the client reset before the handshake completed"),
+            (59003, "established", "open 1.1-3 s, while b is still open"),
+            (59004, "refused", "at 2 s"),
+            (59005, "established", "open 2.5-4 s")]:
+        cap.label(conns[port], reason, note)
+    return cap
+
+
+def handshake_only():
+    """What a SYN/FIN/RST capture filter keeps, here only SYNs, SYN-ACKs and one RST: no segment without
+    SYN, FIN or RST, so a lone SYN-ACK does not mean the ACK was missing."""
+    cap = Capture("handshake-only-v4.pcap")
+    c = Conn(cap, False, 58001, cisn=71000, sisn=81000).syn().synack()
+    cap.label(c, "ack-not-captured", "SYN and one SYN-ACK; no segment without SYN/FIN/RST in the file")
+    c = Conn(cap, False, 58002, cisn=72000, sisn=82000).syn(dt=0.5).synack().synack(dt=1.0).synack(dt=2.0)
+    cap.label(c, "half-open", "SYN and 3 SYN-ACKs over 3 s: the server never got the ACK (positive "
+              "evidence even without ACKs in the file)")
+    c = Conn(cap, False, 58003, sport=8080, cisn=73000).syn(dt=0.2)
+    cap.label(c, "no-answer", "a lone SYN, 2.8 s before the file's last frame")
+    c = Conn(cap, False, 58004, sport=8081, cisn=74000).syn(dt=0.3).refuse()
+    cap.label(c, "refused", "SYN answered by RST")
+    # > 1 s after the last packet above: another client's SYN, itself the file's last frame
+    c = Conn(cap, False, 58005, cisn=75000, server=V4["other"]).syn(dt=2.5)
+    cap.label(c, "capture-ended", "an unrelated SYN (another server) that is the file's last frame: it "
+              "could still be answered")
+    return cap
+
+
 def main():
     folder = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
     caps = [outcomes(False), outcomes(True), icmp_quotes(), icmpv6_quotes(), port_reuse(False),
             port_reuse(True), simultaneous_open(), syn_with_data(), mid_stream(), truncated(),
-            concurrency(), tunnel_in_fragments()]
+            concurrency(), tunnel_in_fragments(), source_route(), ipv6_extension_headers(),
+            windows_retry(False), windows_retry(True), stale_ack(), reordered(False), reordered(True),
+            mid_stream_roles(), bare_syn(), icmp_repeat(), icmp_concurrency(), handshake_only()]
     caps += link_types()
     rows = []
     for cap in caps:

@@ -93,6 +93,10 @@ def cmd_server(a):
     if fam == socket.AF_INET6:
         s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
     s.bind((a.addr, a.port))
+    if a.listen_on_go:
+        # bound but not listening: the kernel still answers SYNs with RST, until the orchestrator says go
+        say(event="bound", port=a.port)
+        wait_stdin_line(30)
     s.listen(a.backlog)
     say(event="ready", port=a.port)
     if a.mode == "noaccept":
@@ -240,6 +244,7 @@ def cmd_multi(a):
     starts = [float(x) for x in a.starts.split(",")] if a.starts else [i * a.stagger for i in range(a.count)]
     res = {}
     t0 = time.time()
+    say(event="go", t0=t0)
 
     def worker(i, at):
         time.sleep(max(0.0, t0 + at - time.time()))
@@ -281,6 +286,61 @@ def cmd_burst(a):
     for t in ts:
         t.join()
     say(event="all-done", results=[results.get(i) for i in range(a.count)])
+
+
+def cmd_inflight(a):
+    """Connections started on a schedule (--plan "OFFSET:PORT:MODE,..."), all held open until 'stop' on stdin.
+    MODE wait: connect and send nothing; echo: connect, send one line and read the echo, keep the connection."""
+    plan = []
+    for item in a.plan.split(","):
+        at, port, mode = item.split(":")
+        plan.append((float(at), int(port), mode))
+    held = []
+    t0 = time.time()
+    say(event="go", t0=t0)
+
+    def worker(i, at, port, mode):
+        time.sleep(max(0.0, t0 + at - time.time()))
+        s = socket.socket(family_of(a.dst), socket.SOCK_STREAM)
+        held.append(s)
+        s.settimeout(a.timeout)
+        try:
+            s.connect((a.dst, port))
+            say(event="connect", tag=str(i), port=port, result="ok", local=s.getsockname()[1],
+                at=round(time.time() - t0, 3))
+            if mode == "echo":
+                s.sendall(b"ping %d\n" % i)
+                say(event="echo", tag=str(i), reply=s.recv(100).decode(errors="replace").strip())
+        except OSError as e:
+            say(event="connect", tag=str(i), port=port, result=errname(e), at=round(time.time() - t0, 3))
+    for i, (at, port, mode) in enumerate(plan):
+        threading.Thread(target=worker, args=(i, at, port, mode), daemon=True).start()
+    wait_stdin_line(a.hold)
+    for s in held:
+        s.close()
+
+
+def cmd_stale(a):
+    """Connect from --bind-port, exchange a line, SO_LINGER 0 close (the orchestrator's nft rule drops that
+    RST,ACK: the server keeps the connection), then connect again from the same port and exchange a line."""
+    s = one_connect(a, tag="first")
+    if s is None:
+        return
+    s.sendall(b"hello\n")
+    s.recv(100)
+    time.sleep(0.05)
+    linger0(s)
+    s.close()
+    say(event="forgotten")
+    time.sleep(a.hold)
+    s = one_connect(a, tag="second")
+    if s is None:
+        return
+    s.sendall(b"hello again\n")
+    say(event="echo", reply=s.recv(100).decode(errors="replace").strip())
+    time.sleep(0.05)
+    s.close()
+    time.sleep(0.2)
 
 
 def cmd_mid(a):
@@ -335,6 +395,106 @@ def cmd_rawsyn(a):
     time.sleep(a.hold)
 
 
+class RawTCP:
+    """One TCP connection driven from raw sockets: segments are built here, the kernel has no socket for the
+    port (its RSTs to what comes back must be dropped by an nft rule)."""
+
+    def __init__(self, src, dst, sport, dport):
+        self.fam = family_of(dst)
+        self.src, self.dst, self.sport, self.dport = src, dst, sport, dport
+        self.tx = socket.socket(self.fam, socket.SOCK_RAW, socket.IPPROTO_TCP)
+        self.rx = socket.socket(self.fam, socket.SOCK_RAW, socket.IPPROTO_TCP)
+        if self.fam == socket.AF_INET6:
+            self.tx.setsockopt(socket.IPPROTO_IPV6, getattr(socket, "IPV6_CHECKSUM", 7), 16)
+        self.tx.bind((src, 0))
+
+    def send(self, flags, seq, ack, payload=b"", mss=False):
+        opts = struct.pack("!BBH", 2, 4, 1460) if mss else b""
+        hdr = struct.pack("!HHIIBBHHH", self.sport, self.dport, seq & 0xFFFFFFFF, ack & 0xFFFFFFFF,
+                          (5 + len(opts) // 4) << 4, flags, 64240, 0, 0)
+        seg = hdr + opts + payload
+        if self.fam == socket.AF_INET:
+            pseudo = socket.inet_aton(self.src) + socket.inet_aton(self.dst) + struct.pack("!BBH", 0, 6, len(seg))
+            c = csum(pseudo + seg)
+            seg = seg[:16] + struct.pack("!H", c) + seg[18:]
+        self.tx.sendto(seg, (self.dst, 0))
+
+    def recv(self, timeout):
+        """The next segment of this connection: (flags, seq, ack, payload), or None after `timeout`."""
+        deadline = time.time() + timeout
+        while True:
+            left = deadline - time.time()
+            if left <= 0:
+                return None
+            r, _, _ = select.select([self.rx], [], [], left)
+            if not r:
+                return None
+            data, addr = self.rx.recvfrom(65535)
+            if self.fam == socket.AF_INET:
+                data = data[(data[0] & 0x0F) * 4:]       # IPv4 raw sockets deliver the IP header
+            if len(data) < 20 or addr[0] != self.dst:
+                continue
+            sport, dport, seq, ack, off, flags = struct.unpack("!HHIIBB", data[:14])
+            if sport != self.dport or dport != self.sport:
+                continue
+            return flags, seq, ack, data[(off >> 4) * 4:]
+
+
+def cmd_rawretry(a):
+    """A raw-socket client retrying like Windows: the SAME SYN (same port, same ISN) again `--gap` seconds
+    after each RST, up to --tries SYNs.  A SYN-ACK is answered with an ACK and an HTTP request; the response
+    is acknowledged and the connection closed with FIN."""
+    sport = a.sport or random.randint(40000, 60000)
+    isn = random.getrandbits(32)
+    t = RawTCP(a.src, a.dst, sport, a.port)
+    say(event="start", sport=sport, isn=isn)
+    rsts = 0
+    for n in range(1, a.tries + 1):
+        t.send(0x02, isn, 0, mss=True)
+        say(event="syn", n=n)
+        sent = time.time()
+        seg = t.recv(a.gap)
+        while seg is not None and not seg[0] & 0x04 and not seg[0] & 0x12 == 0x12:
+            seg = t.recv(max(0.0, sent + a.gap - time.time()))
+        if seg is None:
+            say(event="timeout", n=n)
+            continue
+        flags, seq, ack, _ = seg
+        if flags & 0x04:
+            rsts += 1
+            say(event="rst", n=n)
+            time.sleep(max(0.0, sent + a.gap - time.time()))
+            continue
+        # SYN-ACK: complete the handshake and talk
+        say(event="synack", n=n)
+        snd, rcv = isn + 1, seq + 1
+        t.send(0x10, snd, rcv)
+        req = HTTP_REQ.format(path="retry.html", host=a.dst).encode()
+        time.sleep(0.01)
+        t.send(0x18, snd, rcv, req)
+        snd += len(req)
+        got = b""
+        while True:
+            seg = t.recv(2.0)
+            if seg is None:
+                break
+            flags, seq, ack, payload = seg
+            if seq == rcv and payload:
+                got += payload
+                rcv += len(payload)
+            if flags & 0x01 and seq + len(payload) == rcv:
+                rcv += 1
+                t.send(0x11, snd, rcv)              # FIN,ACK for the server's FIN
+                snd += 1
+                t.recv(1.0)                          # its last ACK
+                break
+            if payload:
+                t.send(0x10, snd, rcv)
+        say(event="response", bytes=len(got), status=got.split(b"\r\n", 1)[0].decode(errors="replace"))
+        return
+    say(event="gave-up", rsts=rsts)
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -348,7 +508,8 @@ def main():
     sv.add_argument("--life", type=float, default=10.0)
     sv.add_argument("--max-conn", type=int, default=0)
     sv.add_argument("--linger-after", type=float, default=0.3)
-    for name in ("client", "reuse", "multi", "burst", "mid"):
+    sv.add_argument("--listen-on-go", action="store_true")
+    for name in ("client", "reuse", "multi", "burst", "mid", "inflight", "stale"):
         c = sub.add_parser(name)
         c.add_argument("--dst", required=True)
         c.add_argument("--port", type=int, default=80)
@@ -360,15 +521,24 @@ def main():
         c.add_argument("--count", type=int, default=4)
         c.add_argument("--stagger", type=float, default=0.0)
         c.add_argument("--starts", default="")
+        c.add_argument("--plan", default="")
     r = sub.add_parser("rawsyn")
     r.add_argument("--src", required=True)
     r.add_argument("--dst", required=True)
     r.add_argument("--port", type=int, default=80)
     r.add_argument("--sport", type=int, default=0)
     r.add_argument("--hold", type=float, default=0.5)
+    rr = sub.add_parser("rawretry")
+    rr.add_argument("--src", required=True)
+    rr.add_argument("--dst", required=True)
+    rr.add_argument("--port", type=int, default=80)
+    rr.add_argument("--sport", type=int, default=0)
+    rr.add_argument("--tries", type=int, default=3)
+    rr.add_argument("--gap", type=float, default=0.5)
     a = p.parse_args()
     {"server": cmd_server, "client": cmd_client, "reuse": cmd_reuse, "multi": cmd_multi,
-     "burst": cmd_burst, "mid": cmd_mid, "rawsyn": cmd_rawsyn}[a.cmd](a)
+     "burst": cmd_burst, "mid": cmd_mid, "rawsyn": cmd_rawsyn, "inflight": cmd_inflight,
+     "stale": cmd_stale, "rawretry": cmd_rawretry}[a.cmd](a)
 
 
 if __name__ == "__main__":

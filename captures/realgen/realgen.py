@@ -36,8 +36,24 @@ ADDR = {
             rc="2001:db8:1::1", rs="2001:db8:2::1", sr="2001:db8:2::20",
             neigh="2001:db8:2::99", nonet="2001:db8:3::20", plen=64),
 }
-# Only the scenario's packets: TCP and ICMP/ICMPv6 destination-unreachable (no ARP/ND/MLD).
-CAPTURE_FILTER = "tcp or (icmp and icmp[0] == 3) or (icmp6 and ip6[40] == 1)"
+# Only the scenario's packets: TCP, ICMP/ICMPv6 destination-unreachable, and the echo request/reply of a
+# scenario's closing ping (no ARP/ND/MLD).
+CAPTURE_FILTER = ("tcp or (icmp and (icmp[0] == 3 or icmp[0] == 8 or icmp[0] == 0)) "
+                  "or (icmp6 and (ip6[40] == 1 or ip6[40] == 128 or ip6[40] == 129))")
+
+# Handshake-only views of a full capture, made offline with `tcpdump -r FULL -w VIEW FILTER`: exactly what
+# the same capture filter keeps on a live interface.  libpcap's tcp[] only looks at IPv4 (pcap-filter(7)),
+# so each filter also has its IPv6 form on the fixed header (next header TCP, flags at ip6[40 + 13]).
+VIEWS = [
+    ("synfinrst", "tcp[tcpflags] & (tcp-syn|tcp-fin|tcp-rst) != 0 or "
+                  "(ip6[6] == 6 and ip6[53] & (tcp-syn|tcp-fin|tcp-rst) != 0)",
+     "SYN/FIN/RST capture filter view"),
+    ("synonly", "tcp[tcpflags] & tcp-syn != 0 or (ip6[6] == 6 and ip6[53] & tcp-syn != 0)",
+     "SYN-only capture filter view"),
+]
+# the scenarios whose captures get those views (both address families where the scenario has both)
+VIEW_OF = ("success", "refused", "no-answer", "server-reset", "server-close", "client-reset", "syn-lost",
+           "synack-lost", "ack-lost", "icmp-server-port", "port-reuse", "seed-burst")
 
 
 class ScenarioError(Exception):
@@ -186,6 +202,11 @@ class Lab:
     def peer(self, role, *args):
         return self.spawn(role, [PY, PEER] + [str(x) for x in args], name="%s:%s" % (role, args[0]))
 
+    def ping(self, dst=None, role="c"):
+        """One echo request from `role` (default: the client) to the server; the reply is waited for."""
+        return run(["ip", "netns", "exec", self.ns[role], "ping", "-n", "-c", "1", "-W", "2", dst or self.server],
+                   timeout=10)
+
     @property
     def client(self):
         return self.a["c"]
@@ -327,13 +348,16 @@ def tshark_counts(path):
     p = run(["tshark", "-n", "-r", path, "-T", "fields", "-E", "separator=\t", "-E", "occurrence=f",
              "-e", "frame.number", "-e", "tcp.flags", "-e", "tcp.len", "-e", "icmp.type", "-e", "icmpv6.type"],
             timeout=60)
-    c = dict(packets=0, syn=0, synack=0, rst=0, fin=0, data=0, icmp=0)
+    c = dict(packets=0, syn=0, synack=0, rst=0, fin=0, data=0, icmp=0, echo=0)
     for line in p.stdout.splitlines():
         f = line.split("\t")
         f += [""] * (5 - len(f))
         c["packets"] += 1
         if f[3] == "3" or f[4] == "1":
             c["icmp"] += 1
+            continue
+        if f[3] in ("0", "8") or f[4] in ("128", "129"):
+            c["echo"] += 1
             continue
         if not f[1]:
             continue
@@ -403,12 +427,12 @@ def scenario(name, fams=(4, 6), routed=False, expect=None, counts=None, note="",
     return deco
 
 
-def server_http(lab, **kw):
-    args = ["server", "--addr", lab.server, "--port", PORT]
+def server_http(lab, port=PORT, wait="ready", **kw):
+    args = ["server", "--addr", lab.server, "--port", port]
     for k, v in kw.items():
         args += ["--" + k.replace("_", "-")] + ([] if v is True else [v])
     p = lab.peer("s", *args)
-    p.wait_event("ready")
+    p.wait_event(wait)
     return p
 
 
@@ -448,13 +472,17 @@ def sc_refused(lab, cap):
     return "connect() -> " + client(lab, want="ECONNREFUSED")
 
 
-@scenario("no-answer", expect=["no-answer"], counts=dict(syn=2, synack=0, rst=0, icmp=0),
+@scenario("no-answer", expect=["no-answer"], counts=dict(syn=2, synack=0, rst=0, icmp=0, echo=2),
           note="server nft drops every SYN; client kernel retransmits it at 1s; app gives up at 1.5s")
 def sc_no_answer(lab, cap):
     lab.nft("s", "table inet f { chain input { type filter hook input priority 0; tcp dport %d drop; } }" % PORT)
     server_http(lab)
     lab.start_capture(cap)
-    return "connect() -> " + client(lab, "--timeout", "1.5", want="timeout")
+    got = client(lab, "--timeout", "1.5", want="timeout")
+    time.sleep(1.5)
+    lab.ping()
+    return "connect() -> %s; 1.5s later the client pings the server (answered), so the capture goes on " \
+           "after the app gave up" % got
 
 
 ICMP_KINDS = {
@@ -601,8 +629,16 @@ def sc_client_reset(lab, cap):
     client(lab, "--mode", "linger0", "--hold", "0.1", want="ok")
 
 
+def syn_backoff_exponential(lab, role="c"):
+    """Linux 6.16+ retransmits SYNs at 1s intervals (tcp_syn_linear_timeouts=4); the classic 1s, 2s, 4s... keeps
+    a scenario's SYN schedule (and its capture) the same on every kernel."""
+    if os.path.exists("/proc/sys/net/ipv4/tcp_syn_linear_timeouts"):
+        lab.sysctl(role, "net.ipv4.tcp_syn_linear_timeouts=0")
+
+
 def run_overflow(lab, cap, abort):
     lab.sysctl("s", "net.ipv4.tcp_abort_on_overflow=%d" % abort, "net.ipv4.tcp_synack_retries=1")
+    syn_backoff_exponential(lab)     # TCP_SYNCNT 1: SYN and one retransmission, 1s later
     # Pace the client's TCP segments ~70ms apart, so that the SYNs of B and C both reach the listener before
     # B's ACK does (on a zero-delay veth each handshake would otherwise complete before the next SYN).
     lab.shape("c", "c0")
@@ -610,20 +646,23 @@ def run_overflow(lab, cap, abort):
     lab.start_capture(cap)
     c = lab.peer("c", "multi", "--dst", lab.server, "--port", PORT, "--starts", "0,0.05,0.05,0.6", "--syncnt", 1,
                  "--timeout", 4, "--hold", 10)
-    time.sleep(2.2)                  # D's SYNs: 0.6s, 1.6s, (2.6s: outside the capture)
-    lab.stop_capture(settle=0)       # the capture ends while the clients still hold their sockets
+    t0 = c.wait_event("go")["t0"]
+    time.sleep(max(0.0, t0 + 3.1 - time.time()))   # D's SYNs: 0.6s and 1.6s (TCP_SYNCNT 1); connect() fails at 3.6s
+    lab.ping()                       # the capture goes on 1.5s past D's last SYN
+    lab.stop_capture(settle=0.2)     # and ends while the clients still hold their sockets
     c.send("stop")
     c.wait(5)
 
 
 OVERFLOW_NOTES = {
     "established": "listen(1), never accept()ed: sits in the accept queue (holds 2); client idle",
-    "no-answer": "SYN at 0.6s, accept queue full: listener drops it and its retransmission; capture ends at 2.2s",
+    "no-answer": "SYN at 0.6s, accept queue full: listener drops it and its retransmission at 1.6s; the client "
+                 "pings the server at 3.1s, the capture ends at 3.3s",
 }
 
 
 @scenario("overflow-abort0", tries=3, expect=["established", "established", "half-open", "no-answer"],
-          counts=dict(syn=5, synack=4, rst=0, icmp=0, data=0),
+          counts=dict(syn=5, synack=4, rst=0, icmp=0, data=0, echo=2),
           notes=dict(OVERFLOW_NOTES, **{
               "half-open": "tcp_abort_on_overflow=0: ACK hit the full accept queue and was dropped; server "
                            "retransmits SYN-ACK, re-ACK dropped again; client thinks it is connected"}),
@@ -633,7 +672,7 @@ def sc_overflow0(lab, cap):
 
 
 @scenario("overflow-abort1", tries=3, expect=["established", "established", "reset-after-established", "no-answer"],
-          counts=dict(syn=5, synack=3, rst=1, icmp=0, data=0),
+          counts=dict(syn=5, synack=3, rst=1, icmp=0, data=0, echo=2),
           notes=dict(OVERFLOW_NOTES, **{
               "reset-after-established": "tcp_abort_on_overflow=1: ACK hit the full accept queue, server "
                                          "answered it with RST (client connect() had succeeded)"}),
@@ -708,19 +747,178 @@ def sc_seed(lab, cap):
     c.wait(5)
 
 
+INFLIGHT_NOTES = {
+    0: "connect() to port 81, where the server's nft drops every SYN, started 2.65s before tcpdump is stopped "
+       "(SIGINT), still waiting then: SYNs at 0s and 1s, the 3s retransmission (exponential backoff: "
+       "tcp_syn_linear_timeouts=0 on the client) falls after the stop; its last SYN is about 1.3s before the "
+       "capture's last frame",
+    1: "connect() to the echo server on port 80 at 1.4s: one line sent and echoed, the connection still open "
+       "when the capture stops",
+    2: "connect() to port 81 (SYNs dropped) started 0.35s before tcpdump is stopped: the app is still waiting",
+    3: "connect() to port 82, started 0.3s before tcpdump is stopped: SYN, SYN-ACK, and the client's ACK is "
+       "dropped by its own nft output rule (before tcpdump sees it), so the server waits for it; connect() "
+       "returned; the server's SYN-ACK retransmission falls after the stop",
+}
+
+
+@scenario("inflight", tries=3, expect=["no-answer", "established", "capture-ended", "capture-ended"],
+          counts=dict(syn=5, synack=2, rst=0, fin=0, icmp=0, data=2), notes=INFLIGHT_NOTES,
+          note="capture stopped while connects are in flight")
+def sc_inflight(lab, cap):
+    lab.nft("s", "table inet f { chain input { type filter hook input priority 0; tcp dport 81 drop; } }")
+    lab.nft("c", "table inet f { chain out { type filter hook output priority 0; "
+            "tcp dport 82 tcp flags == ack drop; } }")
+    syn_backoff_exponential(lab)
+    server_http(lab, mode="echo")
+    server_http(lab, port=82, mode="accept-hold")
+    lab.start_capture(cap)
+    c = lab.peer("c", "inflight", "--dst", lab.server, "--plan", "0:81:wait,1.4:80:echo,2.3:81:wait,2.35:82:wait",
+                 "--timeout", 10, "--hold", 10)
+    t0 = c.wait_event("go")["t0"]
+    time.sleep(max(0.0, t0 + 2.65 - time.time()))
+    lab.stop_capture(settle=0)       # tcpdump is stopped while three connects wait
+    c.send("stop")
+    c.wait(5)
+
+
+@scenario("same-isn-refused", expect=["refused"], counts=dict(syn=3, synack=0, rst=3, icmp=0, data=0),
+          note="raw-socket client (no kernel socket on its port), no listener: the SAME SYN (same port, same "
+               "ISN) sent again 0.5s after each RST, like Windows' connect() retries; one attempt, the last RST "
+               "decides")
+def sc_same_isn_refused(lab, cap):
+    lab.start_capture(cap)
+    c = lab.peer("c", "rawretry", "--src", lab.client, "--dst", lab.server, "--port", PORT, "--tries", 3,
+                 "--gap", 0.5)
+    c.wait(10)
+    if [e.get("event") for e in c.events].count("rst") != 3:
+        raise ScenarioError("client: %s" % c.events)
+
+
+@scenario("same-isn-retry", expect=["established-after-retry"],
+          counts=dict(syn=3, synack=1, rst=2, icmp=0, data=(2, None)),
+          note="raw-socket client, no listener: the SAME SYN sent again 0.5s after each RST; the server starts "
+               "listening after the 2nd RST, so the 3rd SYN gets a SYN-ACK; the raw client ACKs, sends a GET, "
+               "gets 200 OK and closes with FIN (client nft drops its kernel's RSTs to the unknown connection)")
+def sc_same_isn_retry(lab, cap):
+    lab.nft("c", "table inet f { chain out { type filter hook output priority 0; "
+            "tcp dport %d tcp flags & rst == rst drop; } }" % PORT)
+    srv = server_http(lab, listen_on_go=True, wait="bound")
+    lab.start_capture(cap)
+    c = lab.peer("c", "rawretry", "--src", lab.client, "--dst", lab.server, "--port", PORT, "--tries", 3,
+                 "--gap", 0.5)
+    c.wait_event("rst")
+    c.wait_event("rst")
+    srv.send("go")                  # listen() now, before the client's 3rd SYN (0.5s after its 2nd)
+    srv.wait_event("ready")
+    c.wait(10)
+    r = [e for e in c.events if e.get("event") == "response"]
+    if not r or "200" not in r[0].get("status", ""):
+        raise ScenarioError("client: %s" % c.events)
+
+
+STALE_PORT = 40321
+STALE_NOTES = {
+    "established": "client bound to port %d connects, one line echoed, then SO_LINGER 0 close(): the client's "
+                   "nft output rule drops that RST,ACK, so the server still holds the connection (no FIN or RST "
+                   "in the capture)" % STALE_PORT,
+    "established-after-retry": "new connect() from the same port, new ISN: the server answers the SYN with a "
+                               "bare ACK of its old connection (RFC 5961 challenge ACK); the client kernel "
+                               "answers that with RST (seq = the ACK's ack number), which clears the server's "
+                               "old connection, and retransmits the SYN at once (Linux re-arms the SYN timer "
+                               "at its minimum after an unacceptable ACK); SYN-ACK, one line echoed",
+    "stale-connection": "new connect() from the same port, new ISN: the server's nft drops the client kernel's "
+                        "RSTs, so every SYN it answers gets a bare ACK of the stale connection (challenge ACKs "
+                        "are limited to one per 500ms per socket: the immediate SYN retransmission gets none); "
+                        "connect() times out at 3.5s, and 1.5s later the client pings the server",
+}
+
+
+@scenario("stale-ack", tries=3, expect=["established", "established-after-retry"],
+          counts=dict(syn=(3, None), synack=2, icmp=0, data=(4, None)), notes=STALE_NOTES,
+          note="stale connection on the server")
+def sc_stale_ack(lab, cap):
+    lab.nft("c", "table inet f { chain out { type filter hook output priority 0; "
+            "tcp sport %d tcp flags & (rst|ack) == rst|ack drop; } }" % STALE_PORT)
+    server_http(lab, mode="echo")
+    lab.start_capture(cap)
+    c = lab.peer("c", "stale", "--dst", lab.server, "--port", PORT, "--bind-port", STALE_PORT, "--hold", 0.3,
+                 "--timeout", 5)
+    c.wait(15)
+    if [client_result(c, t).get("result") for t in ("first", "second")] != ["ok", "ok"]:
+        raise ScenarioError("client: %s" % c.events)
+
+
+@scenario("stale-persist", tries=3, expect=["established", "stale-connection"],
+          counts=dict(syn=(2, None), synack=1, icmp=0, data=2, echo=2), notes=STALE_NOTES,
+          note="stale connection on the server")
+def sc_stale_persist(lab, cap):
+    lab.nft("c", "table inet f { chain out { type filter hook output priority 0; "
+            "tcp sport %d tcp flags & (rst|ack) == rst|ack drop; } }" % STALE_PORT)
+    lab.nft("s", "table inet f { chain input { type filter hook input priority 0; "
+            "tcp sport %d tcp flags & rst == rst drop; } }" % STALE_PORT)
+    server_http(lab, mode="echo")
+    lab.start_capture(cap)
+    c = lab.peer("c", "stale", "--dst", lab.server, "--port", PORT, "--bind-port", STALE_PORT, "--hold", 0.3,
+                 "--timeout", 3.5)
+    c.wait(15)
+    if [client_result(c, t).get("result") for t in ("first", "second")] != ["ok", "timeout"]:
+        raise ScenarioError("client: %s" % c.events)
+    time.sleep(1.5)
+    lab.ping()
+
+
 # ============================================================================ driver
 
 def fam_value(v, fam):
     return v.get(fam) if isinstance(v, dict) else v
 
 
-def attempt_note(sc, info, extra, fam):
-    note = sc["notes"].get(info["reason"]) or fam_value(sc["note"], fam)
+def attempt_note(sc, info, extra, fam, index=None):
+    note = sc["notes"].get(index) or sc["notes"].get(info["reason"]) or fam_value(sc["note"], fam)
     if extra:
         note += "; " + extra
     if fam == 6 and len(info["icmp"]) == 2 and info["syn"] == 2:
         note += "; " + V6_LOCK_NOTE
     return note + " [" + classify.describe(info) + "]"
+
+
+def view_name(base_file, view):
+    return "%s.%s.pcap" % (base_file[:-len(".pcap")], view)
+
+
+def base_of(name):
+    """Scenario name without its address family: 'success-v4' -> 'success'."""
+    return name[:-3] if name[-3:] in ("-v4", "-v6") else name
+
+
+def make_views(base_path, base_rows, outdir):
+    """The handshake-only views (VIEWS) of one full capture, labelled from their own packets.  The note of
+    each attempt is its note in the full capture (base_rows: client, server, reason, note), then what the
+    view keeps and why the reason follows."""
+    out = []
+    total = tshark_counts(base_path)[0]["packets"]
+    for view, bpf, desc in VIEWS:
+        path = os.path.join(outdir, view_name(os.path.basename(base_path), view))
+        run(["tcpdump", "-r", base_path, "-w", path, bpf], timeout=30)
+        counts, _ = tshark_counts(path)
+        infos, _ = classify.classify_file(path)
+        seen = {}
+        rows = []
+        for i in infos:
+            k = (i["client"], i["server"])
+            n = seen.get(k, 0)
+            seen[k] = n + 1
+            same = [r for r in base_rows if (r[0], r[1]) == k]
+            note = same[n][3].rsplit(" [", 1)[0] if n < len(same) else "?"
+            if n < len(same) and same[n][2] != i["reason"]:
+                note += "; in the full capture: %s" % same[n][2]
+            note += "; %s (%d of %d frames kept)" % (desc, counts["packets"], total)
+            why = classify.why(i)
+            if why:
+                note += ": " + why
+            rows.append((i["client"], i["server"], i["reason"], note + " [" + classify.describe(i) + "]"))
+        out.append(dict(file=os.path.basename(path), rows=rows, infos=infos, packets=counts["packets"]))
+    return out
 
 
 def run_scenario(sc, prefix, outdir):
@@ -755,9 +953,11 @@ def run_scenario(sc, prefix, outdir):
                     errs.append(e)
             if errs:
                 raise ScenarioError("sanity check failed: " + "; ".join(errs) + "\n" + view)
-            rows = [(i["client"], i["server"], i["reason"], attempt_note(sc, i, extra, sc["fam"])) for i in infos]
+            rows = [(i["client"], i["server"], i["reason"], attempt_note(sc, i, extra, sc["fam"], n))
+                    for n, i in enumerate(infos)]
+            views = make_views(cap, rows, outdir) if base_of(name) in VIEW_OF else []
             return dict(name=name, file=os.path.basename(cap), ok=True, packets=counts["packets"], infos=infos,
-                        rows=rows, tries=attempt, secs=time.time() - t0, counts=counts)
+                        rows=rows, tries=attempt, secs=time.time() - t0, counts=counts, views=views)
         except Exception as e:   # noqa: BLE001 -- report everything, retry if allowed
             last_err = e if isinstance(e, ScenarioError) else ScenarioError(traceback.format_exc())
             if STATE["stopping"]:
@@ -767,7 +967,85 @@ def run_scenario(sc, prefix, outdir):
             if lab is not None:
                 lab.close()
     return dict(name=name, file=os.path.basename(cap), ok=False, packets=0, infos=[], rows=[], err=str(last_err),
-                tries=sc["tries"], secs=time.time() - t0)
+                tries=sc["tries"], secs=time.time() - t0, views=[])
+
+
+def read_label_rows(path):
+    """labels.tsv -> {file: [(client, server, reason, note), ...]} in file order."""
+    rows = {}
+    if os.path.exists(path):
+        with open(path) as fh:
+            for line in fh.read().splitlines()[1:]:
+                if line:
+                    f = line.split("\t")
+                    rows.setdefault(f[0], []).append(tuple(f[1:5]))
+    return rows
+
+
+def canonical_order():
+    names = []
+    for sc in SCENARIOS:
+        names.append(sc["name"] + ".pcap")
+        if base_of(sc["name"]) in VIEW_OF:
+            names += [view_name(sc["name"] + ".pcap", v[0]) for v in VIEWS]
+    return names
+
+
+def write_labels(path, rows):
+    order = canonical_order()
+    files = [f for f in order if f in rows] + [f for f in rows if f not in order]
+    with open(path, "w") as fh:
+        fh.write("file\tclient\tserver\treason\tnote\n")
+        for f in files:
+            for row in rows[f]:
+                fh.write("\t".join((f,) + tuple(row)) + "\n")
+
+
+def select(only):
+    """--only: a scenario's full name ('success-v4') or base name ('success') selects exactly; anything else
+    is a substring of scenario names."""
+    scs = []
+    for o in only:
+        exact = [sc for sc in SCENARIOS if o in (sc["name"], base_of(sc["name"]))]
+        for sc in exact or [sc for sc in SCENARIOS if o in sc["name"]]:
+            if sc not in scs:
+                scs.append(sc)
+    return [sc for sc in SCENARIOS if sc in scs]
+
+
+def check_labels(folder):
+    """Label every capture named in labels.tsv again from its packets; list the differences."""
+    rows = read_label_rows(os.path.join(folder, "labels.tsv"))
+    bad = 0
+    for f, want in rows.items():
+        infos, _ = classify.classify_file(os.path.join(folder, f))
+        got = [(i["client"], i["server"], i["reason"]) for i in infos]
+        if got != [r[:3] for r in want]:
+            bad += 1
+            print("DIFF %s\n  labels.tsv: %s\n  packets:    %s" % (f, [r[:3] for r in want], got))
+    on_disk = sorted(x for x in os.listdir(folder) if x.endswith(".pcap"))
+    for f in sorted(set(on_disk) - set(rows)):
+        bad += 1
+        print("UNLABELLED %s" % f)
+    print("%d captures checked, %d differ" % (len(rows), bad))
+    return 1 if bad else 0
+
+
+def derive_views(folder, scs):
+    """Make the handshake-only views again from the full captures already in `folder` (no namespaces)."""
+    rows = read_label_rows(os.path.join(folder, "labels.tsv"))
+    done = []
+    for sc in scs:
+        f = sc["name"] + ".pcap"
+        if base_of(sc["name"]) not in VIEW_OF or not os.path.exists(os.path.join(folder, f)):
+            continue
+        for v in make_views(os.path.join(folder, f), rows.get(f, []), folder):
+            rows[v["file"]] = v["rows"]
+            done.append(v)
+            print("%-36s %3d packets  %s" % (v["file"], v["packets"], ",".join(i["reason"] for i in v["infos"])))
+    write_labels(os.path.join(folder, "labels.tsv"), rows)
+    print("views: %d written into %s" % (len(done), folder))
+    return 0
 
 
 def main():
@@ -776,16 +1054,29 @@ def main():
     ap.add_argument("--out", required=True, help="directory that receives the captures and labels.tsv")
     ap.add_argument("--work", help="scratch directory (default: a new one under /tmp)")
     ap.add_argument("--jobs", type=int, default=12, help="scenarios run in parallel (own namespaces each)")
-    ap.add_argument("--only", nargs="*", help="scenario names (substring match); output stays in the scratch dir")
+    ap.add_argument("--only", nargs="*", help="scenario names (exact, base name, or substring); output stays "
+                                              "in the scratch dir unless --install")
+    ap.add_argument("--install", action="store_true", help="with --only: put the new captures (and their views) "
+                                                         "into --out and replace only their rows of labels.tsv")
+    ap.add_argument("--views", action="store_true", help="only make the handshake-only views again from the "
+                                                       "full captures in --out (all, or those of --only)")
+    ap.add_argument("--check", action="store_true", help="only label every capture in --out again from its "
+                                                       "packets and compare with labels.tsv")
     ap.add_argument("--list", action="store_true")
     a = ap.parse_args()
     if a.list:
         for sc in SCENARIOS:
-            print(sc["name"])
+            print(sc["name"] + ("  (+ views: %s)" % ", ".join(v[0] for v in VIEWS)
+                                if base_of(sc["name"]) in VIEW_OF else ""))
         return 0
-    scs = SCENARIOS
-    if a.only:
-        scs = [sc for sc in SCENARIOS if any(o in sc["name"] for o in a.only)]
+    if a.check:
+        return check_labels(a.out)
+    scs = select(a.only) if a.only else SCENARIOS
+    if a.only and not scs:
+        print("no scenario matches %s (see --list)" % a.only, file=sys.stderr)
+        return 2
+    if a.views:
+        return derive_views(a.out, scs)
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     work = a.work or tempfile.mkdtemp(prefix="realgen-")
@@ -797,40 +1088,47 @@ def main():
         results = list(ex.map(lambda sc: run_scenario(sc, a.prefix, work), scs))
     failed = [r for r in results if not r["ok"]]
     if not failed:
-        dest = work if a.only else a.out
-        if not a.only:
+        install = not a.only or a.install
+        dest = a.out if install else work
+        made = {}
+        for r in results:
+            made[r["file"]] = r["rows"]
+            for v in r["views"]:
+                made[v["file"]] = v["rows"]
+        if install:
             os.makedirs(dest, exist_ok=True)
-            # idempotent: drop what an earlier run generated (files named in its labels.tsv, and ours)
-            old = set(r["file"] for r in results)
             lt = os.path.join(dest, "labels.tsv")
-            if os.path.exists(lt):
-                with open(lt) as fh:
-                    old |= {line.split("\t", 1)[0] for line in fh.read().splitlines()[1:] if line}
-            for f in sorted(old | {"labels.tsv"}):
-                if os.path.exists(os.path.join(dest, f)) and "/" not in f:
-                    os.unlink(os.path.join(dest, f))
-            for r in results:
-                shutil.move(os.path.join(work, r["file"]), os.path.join(dest, r["file"]))
-        with open(os.path.join(dest, "labels.tsv"), "w") as fh:
-            fh.write("file\tclient\tserver\treason\tnote\n")
-            for r in results:
-                for row in r["rows"]:
-                    fh.write("\t".join((r["file"],) + row) + "\n")
+            rows = read_label_rows(lt)
+            if not a.only:
+                # idempotent: drop what an earlier run generated (files named in its labels.tsv, and ours)
+                for f in sorted(set(rows) | set(made)):
+                    if os.path.exists(os.path.join(dest, f)) and "/" not in f:
+                        os.unlink(os.path.join(dest, f))
+                rows = {}
+            for f in made:
+                shutil.move(os.path.join(work, f), os.path.join(dest, f))
+            rows.update(made)
+            write_labels(lt, rows)
+        else:
+            write_labels(os.path.join(dest, "labels.tsv"), made)
     # ---------------------------------------------------------------- summary
-    print("%-22s %-26s %7s %8s  %-6s %s" % ("scenario", "file", "packets", "attempts", "result", "reasons"))
+    print("%-22s %-34s %7s %8s  %-6s %s" % ("scenario", "file", "packets", "attempts", "result", "reasons"))
     for r in results:
         res = "OK" if r["ok"] else "FAIL"
-        print("%-22s %-26s %7d %8d  %-6s %s%s" % (
+        print("%-22s %-34s %7d %8d  %-6s %s%s" % (
             r["name"], r["file"], r["packets"], len(r["infos"]), res,
             ",".join(i["reason"] for i in r["infos"]) or "-",
             "  (try %d)" % r["tries"] if r["ok"] and r["tries"] > 1 else ""))
+        for v in r["views"]:
+            print("%-22s %-34s %7d %8d  %-6s %s" % ("", v["file"], v["packets"], len(v["infos"]), "view",
+                                                    ",".join(i["reason"] for i in v["infos"]) or "-"))
     print("scenarios: %d, failed: %d, wall time %.1fs" % (len(results), len(failed), time.time() - t0))
     if failed:
         for r in failed:
             print("FAIL %s: %s" % (r["name"], (r.get("err") or "?").splitlines()[0]), file=sys.stderr)
         print("captures of this failed run are in %s; %s was left unchanged" % (work, a.out), file=sys.stderr)
         return 1
-    if a.only:
+    if a.only and not a.install:
         print("scratch output (not installed): %s" % work)
     elif not a.work:
         shutil.rmtree(work, ignore_errors=True)
