@@ -29,7 +29,7 @@
 #   --views     only make the views again from the full captures in captures/real/ (no namespaces, no root)
 #   --check     only label every capture of captures/real/ again and compare with labels.tsv (no root)
 #   --list      the scenarios and which ones get views
-# Environment: REALGEN_TIMEOUT (seconds, default 300) bounds the whole run.
+# Environment: REALGEN_TIMEOUT (seconds, default 600) bounds the whole run.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 OUT="$HERE/real"
@@ -78,12 +78,12 @@ for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^tcr[0-9]+-'
 done
 
 # run in the background and `wait`, so that INT/TERM traps fire at once
-timeout -k 10 "${REALGEN_TIMEOUT:-300}" "$PY" "$HERE/realgen/realgen.py" --prefix "$PREFIX" --out "$OUT" "$@" &
+timeout -k 10 "${REALGEN_TIMEOUT:-600}" "$PY" "$HERE/realgen/realgen.py" --prefix "$PREFIX" --out "$OUT" "$@" &
 CHILD=$!
 wait "$CHILD"
 rc=$?
 CHILD=
-[ $rc = 124 ] && echo "make-real.sh: timed out after ${REALGEN_TIMEOUT:-300}s" >&2
+[ $rc = 124 ] && echo "make-real.sh: timed out after ${REALGEN_TIMEOUT:-600}s" >&2
 END=$(date +%s.%N)
 printf "make-real.sh: total run time %ss, exit %d\n" "$("$PY" -c "print(round($END - $START, 1))")" "$rc"
 exit $rc

@@ -891,16 +891,24 @@ def base_of(name):
     return name[:-3] if name[-3:] in ("-v4", "-v6") else name
 
 
-def make_views(base_path, base_rows, outdir):
+def frame_count(path):
+    """Frames tshark reads in a capture (and it must read them without complaint)."""
+    p = run(["tshark", "-n", "-r", path, "-T", "fields", "-e", "frame.number"], timeout=60)
+    if p.stderr.strip() and "Running as user" not in p.stderr:
+        raise ScenarioError("tshark complained about %s: %s" % (path, p.stderr.strip()))
+    return len(p.stdout.split())
+
+
+def make_views(base_path, base_rows, outdir, total=None):
     """The handshake-only views (VIEWS) of one full capture, labelled from their own packets.  The note of
     each attempt is its note in the full capture (base_rows: client, server, reason, note), then what the
     view keeps and why the reason follows."""
     out = []
-    total = tshark_counts(base_path)[0]["packets"]
+    total = total or frame_count(base_path)
     for view, bpf, desc in VIEWS:
         path = os.path.join(outdir, view_name(os.path.basename(base_path), view))
         run(["tcpdump", "-r", base_path, "-w", path, bpf], timeout=30)
-        counts, _ = tshark_counts(path)
+        counts = dict(packets=frame_count(path))
         infos, _ = classify.classify_file(path)
         seen = {}
         rows = []
@@ -955,7 +963,7 @@ def run_scenario(sc, prefix, outdir):
                 raise ScenarioError("sanity check failed: " + "; ".join(errs) + "\n" + view)
             rows = [(i["client"], i["server"], i["reason"], attempt_note(sc, i, extra, sc["fam"], n))
                     for n, i in enumerate(infos)]
-            views = make_views(cap, rows, outdir) if base_of(name) in VIEW_OF else []
+            views = make_views(cap, rows, outdir, counts["packets"]) if base_of(name) in VIEW_OF else []
             return dict(name=name, file=os.path.basename(cap), ok=True, packets=counts["packets"], infos=infos,
                         rows=rows, tries=attempt, secs=time.time() - t0, counts=counts, views=views)
         except Exception as e:   # noqa: BLE001 -- report everything, retry if allowed
