@@ -248,11 +248,14 @@ static void initiator_segment(tcpconn_attempt *a, const tcpconn_segment *s)
         }
     }
     note_data(a, s, true);
-    if ((f & TCPCONN_ACK) && !(f & TCPCONN_RST)) {
+    if (f & TCPCONN_ACK) {
+        /* Even a RST that acknowledges the SYN-ACK shows the client had
+         * taken it (a kernel resetting an unexpected SYN-ACK sets no ACK). */
         if (a->flags & TCPCONN_A_RESPONDER_SYN) {
             if (acknowledges_syn(s->ack, a->responder_isn))
                 a->flags |= TCPCONN_A_RESPONDER_SYN_ACKED;
-        } else if (!(f & TCPCONN_SYN) && a->decision != TCPCONN_DECIDED_NOT_SEEN) {
+        } else if (!(f & (TCPCONN_SYN | TCPCONN_RST)) &&
+                   a->decision != TCPCONN_DECIDED_NOT_SEEN) {
             infer_missing_synack(a, s->ack - 1);
         }
         check_connected(a, s);

@@ -117,18 +117,18 @@ static tcpconn_reason waiting_reason(const tcpconn_attempt *a, const tcpconn_cap
 {
     if (!c->complete)
         return TCPCONN_IN_PROGRESS;
+    /* A capture without any plain ACK cannot show the one that completes a
+     * handshake, however long it ran; only a re-sent SYN-ACK shows that it
+     * never came. */
+    bool synack = (a->flags & TCPCONN_A_RESPONDER_SYN) != 0;
+    if (synack && c->handshake_only && a->synack_count == 1)
+        return TCPCONN_ACK_NOT_CAPTURED;
     /* Packets until the capture stopped: an answer may have been on its way. */
     if (c->end_ns - tcpconn_attempt_end_ns(a) < c->end_window_ns)
         return TCPCONN_CAPTURE_ENDED;
     if (a->flags & TCPCONN_A_STALE_ACK)
         return TCPCONN_STALE_CONNECTION;
-    if (!(a->flags & TCPCONN_A_RESPONDER_SYN))
-        return TCPCONN_NO_ANSWER;
-    /* A capture without any plain ACK cannot show the one that completes
-     * a handshake; only a re-sent SYN-ACK shows that it never came. */
-    if (c->handshake_only && a->synack_count == 1)
-        return TCPCONN_ACK_NOT_CAPTURED;
-    return TCPCONN_HALF_OPEN;
+    return synack ? TCPCONN_HALF_OPEN : TCPCONN_NO_ANSWER;
 }
 
 static tcpconn_reason reason_of(const tcpconn_attempt *a, const tcpconn_capture *c)

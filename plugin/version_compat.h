@@ -1,7 +1,8 @@
 /* version_compat.h - one place for the Wireshark version tests.
  *
- * The plugin is built against Wireshark 4.0 (Debian 12) and must also
- * compile against 4.2, 4.4 and 4.6; every #if on the version uses this.
+ * One source builds against Wireshark 4.0 (Debian 12), 4.2 (Ubuntu 24.04),
+ * 4.4 (Debian 13) and 4.6 (Debian unstable); every #if on the version uses
+ * this, with a comment naming the version and the change.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */

@@ -685,6 +685,14 @@ static void test_sequence_numbers_show_data(void)
     assert_outcome(&r, TCPCONN_ESTABLISHED, TCPCONN_ESTABLISHED);
     g_assert_cmpint(outcome(&r, true).ended_by, ==, TCPCONN_SIDE_SERVER);
 
+    /* A client's RST that acknowledges the SYN-ACK shows it had connected. */
+    script k;
+    script_init(&k);
+    client_syn(&k, 0);
+    server_synack(&k, 1 * MS);
+    send(&k, true, RST | ACK, CLIENT_ISN + 1, SERVER_ISN + 1, 0, 40 * MS);
+    assert_outcome(&k, TCPCONN_RESET_AFTER_ESTABLISHED, TCPCONN_RESET_AFTER_ESTABLISHED);
+
     /* Without data the FINs sit right after the SYNs: closed before data. */
     script c;
     script_init(&c);
@@ -735,9 +743,21 @@ static void test_handshake_only_capture(void)
     server_synack(&s, 1000 * MS);
     g_assert_cmpint(reason_in_handshake_only_capture(&s), ==, TCPCONN_HALF_OPEN);
 
+    /* That holds however soon the capture ended; a lone SYN is cut off. */
+    script e;
+    script_init(&e);
+    client_syn(&e, 0);
+    server_synack(&e, 1 * MS);
+    tcpconn_capture soon = capture_of(&e, true, 10 * MS);
+    soon.handshake_only = true;
+    g_assert_cmpint(tcpconn_outcome_of(&e.a, &soon).reason, ==, TCPCONN_ACK_NOT_CAPTURED);
+
     script n;
     script_init(&n);
     client_syn(&n, 0);
+    soon = capture_of(&n, true, 10 * MS);
+    soon.handshake_only = true;
+    g_assert_cmpint(tcpconn_outcome_of(&n.a, &soon).reason, ==, TCPCONN_CAPTURE_ENDED);
     g_assert_cmpint(reason_in_handshake_only_capture(&n), ==, TCPCONN_NO_ANSWER);
     server_refuses(&n, 1 * MS);
     g_assert_cmpint(reason_in_handshake_only_capture(&n), ==, TCPCONN_REFUSED);
