@@ -130,7 +130,7 @@ static void register_fields(void)
           { "Concurrent attempts", "tcpconn.concurrent", FT_UINT32, BASE_DEC, NULL, 0x0,
             "Attempts to the same server address and port that were open when this attempt's "
             "first SYN was sent, this one included; an attempt is open from its first SYN to its "
-            "first FIN or RST or the ICMP error that ended it, or else to its last packet",
+            "first FIN or RST or the first ICMP error answering its SYN, or else to its last packet",
             HFILL } },
         { &hf_server_attempts,
           { "Attempt to this server", "tcpconn.server_attempts", FT_UINT32, BASE_DEC, NULL, 0x0,

@@ -200,5 +200,26 @@ class Concurrency(unittest.TestCase):
         self.assertEqual({r["tcpconn.client"] for r in rows}, {"192.0.2.10:48004"})
 
 
+class ConcurrencyClosesOnce(unittest.TestCase):
+    """captures/crafted/icmp-concurrency-v4.pcap: attempt 59002 is closed by
+    an ICMP error, then gets a SYN-ACK and sends a RST. It closes once, at
+    the error, so the attempts after it count the others right, while
+    reading as well as after a full pass."""
+    CAPTURE = os.path.join(REPO, "captures", "crafted", "icmp-concurrency-v4.pcap")
+    EXPECTED = {59001: 1, 59002: 2, 59003: 2, 59004: 3, 59005: 3}
+
+    def concurrency(self, two_pass):
+        rows = fields(self.CAPTURE, ["tcpconn.client", "tcpconn.concurrent"], two_pass=two_pass,
+                      display_filter="tcp.flags == 0x002")
+        return {int(r["tcpconn.client"].rsplit(":", 1)[1]): int(r["tcpconn.concurrent"])
+                for r in rows}
+
+    def test_one_pass(self):
+        self.assertEqual(self.concurrency(two_pass=False), self.EXPECTED)
+
+    def test_two_pass(self):
+        self.assertEqual(self.concurrency(two_pass=True), self.EXPECTED)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

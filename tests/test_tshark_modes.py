@@ -130,6 +130,22 @@ class PortReuse(unittest.TestCase):
         self.assertEqual(len({r["tcpconn.stream"] for r in rows}), 3)
 
 
+class IcmpErrors(unittest.TestCase):
+    def test_only_errors_quoting_the_syn_carry_the_subtree(self):
+        """captures/crafted/icmp-repeat-v4.pcap: three port unreachables
+        answer an attempt's SYNs; a fragmentation-needed quotes a data
+        segment of another connection, which is not an attempt's SYN."""
+        capture = os.path.join(CRAFTED, "icmp-repeat-v4.pcap")
+        rows = fields(capture, ["icmp.type", "icmp.code", "tcpconn.reason"], two_pass=True,
+                      display_filter="icmp")
+        unreachable = [r for r in rows if (r["icmp.type"], r["icmp.code"]) == ("3", "3")]
+        fragmentation = [r for r in rows if (r["icmp.type"], r["icmp.code"]) == ("3", "4")]
+        self.assertEqual(len(unreachable), 3)
+        self.assertEqual(len(fragmentation), 1)
+        self.assertEqual({r["tcpconn.reason"] for r in unreachable}, {"icmp-unreachable"})
+        self.assertEqual(fragmentation[0]["tcpconn.reason"], "")
+
+
 class Verbose(unittest.TestCase):
     def test_packet_details_sentence(self):
         refused = [r for r in fields(OUTCOMES, ["frame.number", "tcpconn.reason",

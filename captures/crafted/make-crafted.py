@@ -713,9 +713,10 @@ def icmp_repeat():
 
 def icmp_concurrency():
     """Attempts to 198.51.100.20:443 on a known schedule (seconds): a [0,5] FIN; b: SYN at 1, an ICMP port
-    unreachable from a router at 1.0005 (not deciding: a SYN-ACK follows at 1.2), the client kernel's RST
-    to that SYN-ACK at 1.2001 (it had dropped the socket on the ICMP error): b is open [1,1.2001]; c [1.1,3]
-    FIN; d: SYN at 2, refused; e [2.5,4] FIN."""
+    unreachable from a router at 1.0005 (it closes b; the SYN-ACK that follows at 1.2 overrules it as an
+    outcome), the client kernel's RST to that SYN-ACK at 1.2001 (it had dropped the socket on the ICMP
+    error), which must not close b a second time: b is open [1,1.0005]; c [1.1,3] FIN; d: SYN at 2,
+    refused; e [2.5,4] FIN."""
     cap = Capture("icmp-concurrency-v4.pcap")
     conns = {}
 
