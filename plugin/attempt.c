@@ -218,8 +218,8 @@ static void note_data(tcpconn_attempt *a, const tcpconn_segment *s, bool from_in
  * side sending a plain ACK shows that it saw one. */
 static void infer_missing_synack(tcpconn_attempt *a, uint32_t responder_isn)
 {
-    a->flags |= TCPCONN_A_RESPONDER_SYN | TCPCONN_A_INITIATOR_SYN_ACKED |
-                TCPCONN_A_RESPONDER_SYN_ACKED;
+    a->flags |=
+        TCPCONN_A_RESPONDER_SYN | TCPCONN_A_INITIATOR_SYN_ACKED | TCPCONN_A_RESPONDER_SYN_ACKED;
     a->responder_isn = responder_isn;
 }
 
@@ -254,8 +254,7 @@ static void initiator_segment(tcpconn_attempt *a, const tcpconn_segment *s)
         if (a->flags & TCPCONN_A_RESPONDER_SYN) {
             if (acknowledges_syn(s->ack, a->responder_isn))
                 a->flags |= TCPCONN_A_RESPONDER_SYN_ACKED;
-        } else if (!(f & (TCPCONN_SYN | TCPCONN_RST)) &&
-                   a->decision != TCPCONN_DECIDED_NOT_SEEN) {
+        } else if (!(f & (TCPCONN_SYN | TCPCONN_RST)) && a->decision != TCPCONN_DECIDED_NOT_SEEN) {
             infer_missing_synack(a, s->ack - 1);
         }
         check_connected(a, s);

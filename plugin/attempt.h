@@ -34,8 +34,8 @@ typedef struct {
     uint16_t flags;         /* TCPCONN_A_* below */
     uint16_t concurrent; /* attempts to the same server open when this one began, itself included */
     uint8_t syn_count;   /* SYNs (without ACK) sent by the initiator, saturating */
-    uint8_t synack_count; /* SYN-ACKs sent by the responder, saturating */
-    uint8_t decision : 4; /* the deciding event, tcpconn_decision */
+    uint8_t synack_count;            /* SYN-ACKs sent by the responder, saturating */
+    uint8_t decision : 4;            /* the deciding event, tcpconn_decision */
     uint8_t syns_after_decision : 4; /* SYNs sent after a refusal or ICMP error (saturating):
                                         retries that got no answer */
     uint8_t icmp_code;               /* of the deciding ICMP destination unreachable */

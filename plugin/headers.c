@@ -16,22 +16,22 @@
 #define IPV6_MAX_EXTENSION_HEADERS 16
 
 /* IPv4 options that carry a source route (RFC 791). */
-#define IPOPT_END         0
-#define IPOPT_NOP         1
-#define IPOPT_LOOSE_ROUTE 131
+#define IPOPT_END          0
+#define IPOPT_NOP          1
+#define IPOPT_LOOSE_ROUTE  131
 #define IPOPT_STRICT_ROUTE 137
 
 /* IPv6 extension headers (RFC 8200) and the options tcpconn reads. */
-#define IPV6_HOP_BY_HOP     0
-#define IPV6_ROUTING        43
-#define IPV6_FRAGMENT       44
-#define IPV6_AUTHENTICATION 51
-#define IPV6_DESTINATION    60
-#define IPV6_OPT_PAD1       0
+#define IPV6_HOP_BY_HOP       0
+#define IPV6_ROUTING          43
+#define IPV6_FRAGMENT         44
+#define IPV6_AUTHENTICATION   51
+#define IPV6_DESTINATION      60
+#define IPV6_OPT_PAD1         0
 #define IPV6_OPT_HOME_ADDRESS 201 /* RFC 6275 */
-#define ROUTING_TYPE0       0
-#define ROUTING_MIPV6       2
-#define ROUTING_SEGMENT     4 /* RFC 8754 */
+#define ROUTING_TYPE0         0
+#define ROUTING_MIPV6         2
+#define ROUTING_SEGMENT       4 /* RFC 8754 */
 
 static uint16_t read_be16(const uint8_t *p)
 {

@@ -37,9 +37,9 @@ typedef struct {
     uint8_t address_len; /* 4 or 16 */
     const uint8_t *src;
     const uint8_t *dst;
-    size_t start;          /* of the IP header */
-    size_t payload;        /* of the upper-layer header */
-    size_t end;            /* end of the datagram (may lie past what was captured) */
+    size_t start;        /* of the IP header */
+    size_t payload;      /* of the upper-layer header */
+    size_t end;          /* end of the datagram (may lie past what was captured) */
     bool later_fragment; /* a fragment other than the first: no upper-layer header */
 } tcpconn_ip;
 

@@ -30,16 +30,16 @@ static const struct {
     [TCPCONN_NO_ANSWER] = { "no-answer", TCPCONN_GROUP_FAILED, TCPCONN_EXPERT_NO_ANSWER,
                             TCPCONN_EXPERT_NO_ANSWER, false },
     [TCPCONN_ICMP_UNREACHABLE] = { "icmp-unreachable", TCPCONN_GROUP_FAILED,
-                                   TCPCONN_EXPERT_ICMP_UNREACHABLE,
-                                   TCPCONN_EXPERT_ICMP_UNREACHABLE, true },
+                                   TCPCONN_EXPERT_ICMP_UNREACHABLE, TCPCONN_EXPERT_ICMP_UNREACHABLE,
+                                   true },
     [TCPCONN_HALF_OPEN] = { "half-open", TCPCONN_GROUP_FAILED, TCPCONN_EXPERT_HALF_OPEN,
                             TCPCONN_EXPERT_HALF_OPEN, false },
     [TCPCONN_ABORTED_BY_CLIENT] = { "aborted-by-client", TCPCONN_GROUP_FAILED,
                                     TCPCONN_EXPERT_ABORTED_BY_CLIENT,
                                     TCPCONN_EXPERT_ABORTED_BY_CLIENT, false },
     [TCPCONN_STALE_CONNECTION] = { "stale-connection", TCPCONN_GROUP_FAILED,
-                                   TCPCONN_EXPERT_STALE_CONNECTION,
-                                   TCPCONN_EXPERT_STALE_CONNECTION, false },
+                                   TCPCONN_EXPERT_STALE_CONNECTION, TCPCONN_EXPERT_STALE_CONNECTION,
+                                   false },
     [TCPCONN_RESET_AFTER_ESTABLISHED] = { "reset-after-established", TCPCONN_GROUP_DROPPED,
                                           TCPCONN_EXPERT_RESET_BY_SERVER,
                                           TCPCONN_EXPERT_RESET_BY_CLIENT, false },
@@ -50,8 +50,8 @@ static const struct {
                                      TCPCONN_EXPERT_NONE, TCPCONN_EXPERT_NONE, false },
     [TCPCONN_CAPTURE_ENDED] = { "capture-ended", TCPCONN_GROUP_UNDECIDED, TCPCONN_EXPERT_NONE,
                                 TCPCONN_EXPERT_NONE, false },
-    [TCPCONN_ACK_NOT_CAPTURED] = { "ack-not-captured", TCPCONN_GROUP_UNDECIDED,
-                                   TCPCONN_EXPERT_NONE, TCPCONN_EXPERT_NONE, false },
+    [TCPCONN_ACK_NOT_CAPTURED] = { "ack-not-captured", TCPCONN_GROUP_UNDECIDED, TCPCONN_EXPERT_NONE,
+                                   TCPCONN_EXPERT_NONE, false },
 };
 
 static const char *const group_names[TCPCONN_GROUP_COUNT] = {
@@ -174,8 +174,7 @@ tcpconn_outcome tcpconn_outcome_of(const tcpconn_attempt *a, const tcpconn_captu
     o.reason = reason_of(a, c);
     o.provisional = !c->complete && !tcpconn_attempt_is_settled(a);
     o.failed = reasons[o.reason].group == TCPCONN_GROUP_FAILED;
-    o.connected =
-        (a->flags & TCPCONN_A_CONNECTED) && a->decision != TCPCONN_DECIDED_NOT_SEEN;
+    o.connected = (a->flags & TCPCONN_A_CONNECTED) && a->decision != TCPCONN_DECIDED_NOT_SEEN;
     o.ended_by = ended_by(a);
     o.expert = o.ended_by == TCPCONN_SIDE_CLIENT ? reasons[o.reason].expert_client
                                                  : reasons[o.reason].expert_server;
@@ -256,8 +255,7 @@ static void answered_syns(const tcpconn_attempt *a, char *buf, size_t len)
                  after, plural(after));
 }
 
-static void describe_half_open(const tcpconn_attempt *a, const char *server, char *buf,
-                               size_t len)
+static void describe_half_open(const tcpconn_attempt *a, const char *server, char *buf, size_t len)
 {
     if (a->flags & TCPCONN_A_SYNACK_AFTER_ACK)
         snprintf(buf, len,
@@ -300,9 +298,8 @@ static void describe_in_progress(const tcpconn_attempt *a, const char *server, c
                  syns, plural(syns));
 }
 
-void tcpconn_describe(const tcpconn_attempt *a, const tcpconn_outcome *o,
-                      const tcpconn_capture *c, const char *server, bool icmpv6, char *buf,
-                      size_t len)
+void tcpconn_describe(const tcpconn_attempt *a, const tcpconn_outcome *o, const tcpconn_capture *c,
+                      const char *server, bool icmpv6, char *buf, size_t len)
 {
     unsigned syns = a->syn_count;
     const char *who = o->ended_by == TCPCONN_SIDE_SERVER ? "server" : "client";
@@ -330,12 +327,14 @@ void tcpconn_describe(const tcpconn_attempt *a, const tcpconn_outcome *o,
                  server, tcpconn_format_duration(took, a->outcome_us), counts);
         break;
     case TCPCONN_NO_ANSWER:
-        snprintf(buf, len, "TCP connection got no answer: %u SYN%s to %s over %s, nothing came back",
-                 syns, plural(syns), server, tcpconn_format_duration(took, a->outcome_us));
+        snprintf(buf, len,
+                 "TCP connection got no answer: %u SYN%s to %s over %s, nothing came back", syns,
+                 plural(syns), server, tcpconn_format_duration(took, a->outcome_us));
         break;
     case TCPCONN_ICMP_UNREACHABLE:
         answered_syns(a, counts, sizeof counts);
-        snprintf(buf, len, "TCP connection to %s rejected by %s destination unreachable (%s) "
+        snprintf(buf, len,
+                 "TCP connection to %s rejected by %s destination unreachable (%s) "
                  "after %s %s",
                  server, icmpv6 ? "ICMPv6" : "ICMP", icmp_code_name(a->icmp_code, icmpv6),
                  tcpconn_format_duration(took, a->outcome_us), counts);
@@ -357,7 +356,8 @@ void tcpconn_describe(const tcpconn_attempt *a, const tcpconn_outcome *o,
         break;
     case TCPCONN_RESET_AFTER_ESTABLISHED:
     case TCPCONN_CLOSED_BEFORE_DATA:
-        snprintf(buf, len, "TCP connection to %s %s by the %s before any data, %s after the first SYN",
+        snprintf(buf, len,
+                 "TCP connection to %s %s by the %s before any data, %s after the first SYN",
                  server, o->reason == TCPCONN_RESET_AFTER_ESTABLISHED ? "reset" : "closed", who,
                  tcpconn_format_duration(took, a->outcome_us));
         break;
@@ -386,8 +386,7 @@ void tcpconn_describe(const tcpconn_attempt *a, const tcpconn_outcome *o,
     }
 }
 
-bool tcpconn_expert_text(const tcpconn_attempt *a, const tcpconn_outcome *o, char *buf,
-                         size_t len)
+bool tcpconn_expert_text(const tcpconn_attempt *a, const tcpconn_outcome *o, char *buf, size_t len)
 {
     if (o->expert != TCPCONN_EXPERT_ESTABLISHED_AFTER_RETRY)
         return false;

@@ -86,11 +86,11 @@ extern const tcpconn_expert_info tcpconn_experts[TCPCONN_EXPERT_COUNT];
 /* An attempt's outcome, as every output shows it. */
 typedef struct {
     tcpconn_reason reason;
-    bool provisional;       /* later packets could still change it (one pass) */
-    bool failed;            /* did not connect */
-    bool connected;         /* connect time means something */
-    tcpconn_side ended_by;  /* whose FIN or RST came first */
-    tcpconn_expert expert;  /* for the deciding frame, or TCPCONN_EXPERT_NONE */
+    bool provisional;      /* later packets could still change it (one pass) */
+    bool failed;           /* did not connect */
+    bool connected;        /* connect time means something */
+    tcpconn_side ended_by; /* whose FIN or RST came first */
+    tcpconn_expert expert; /* for the deciding frame, or TCPCONN_EXPERT_NONE */
 } tcpconn_outcome;
 
 tcpconn_outcome tcpconn_outcome_of(const tcpconn_attempt *a, const tcpconn_capture *c);
@@ -107,13 +107,11 @@ const char *tcpconn_format_duration(char buf[TCPCONN_DURATION_LEN], uint32_t us)
 /* The one sentence that sums the attempt up, e.g. "TCP connection refused:
  * 198.51.100.20:8080 answered the SYN with RST after 0.40 ms (1 SYN)".
  * `server` is the responder as text; `icmpv6` picks the ICMP code names. */
-void tcpconn_describe(const tcpconn_attempt *a, const tcpconn_outcome *o,
-                      const tcpconn_capture *c, const char *server, bool icmpv6, char *buf,
-                      size_t len);
+void tcpconn_describe(const tcpconn_attempt *a, const tcpconn_outcome *o, const tcpconn_capture *c,
+                      const char *server, bool icmpv6, char *buf, size_t len);
 
 /* The expert item's text when it says more than its summary (the retry
  * counts); false when the summary is all. */
-bool tcpconn_expert_text(const tcpconn_attempt *a, const tcpconn_outcome *o, char *buf,
-                         size_t len);
+bool tcpconn_expert_text(const tcpconn_attempt *a, const tcpconn_outcome *o, char *buf, size_t len);
 
 #endif /* TCPCONN_OUTCOME_H */

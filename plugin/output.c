@@ -130,7 +130,8 @@ static void register_fields(void)
           { "Concurrent attempts", "tcpconn.concurrent", FT_UINT32, BASE_DEC, NULL, 0x0,
             "Attempts to the same server address and port that were open when this attempt's "
             "first SYN was sent, this one included; an attempt is open from its first SYN to its "
-            "first FIN or RST or the first ICMP error answering its SYN, or else to its last packet",
+            "first FIN or RST or the first ICMP error answering its SYN, or else to its last "
+            "packet",
             HFILL } },
         { &hf_server_attempts,
           { "Attempt to this server", "tcpconn.server_attempts", FT_UINT32, BASE_DEC, NULL, 0x0,
@@ -162,8 +163,9 @@ static void register_fields(void)
                 reason_list(TCPCONN_GROUP_UNDECIDED, true),
                 reason_list(TCPCONN_GROUP_UNDECIDED, false));
         else if (hf[i].p_id == &hf_failed)
-            hf[i].hfinfo.blurb = g_strdup_printf("Present only when the attempt did not connect: %s",
-                                                 reason_list(TCPCONN_GROUP_FAILED, false));
+            hf[i].hfinfo.blurb =
+                g_strdup_printf("Present only when the attempt did not connect: %s",
+                                reason_list(TCPCONN_GROUP_FAILED, false));
     }
     proto_register_field_array(proto_tcpconn, hf, array_length(hf));
 }

@@ -116,8 +116,12 @@ static int dissect_tcpconn(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, 
 
     const tcpconn_capture *capture = tcpconn_streams_capture(attempts);
     tcpconn_outcome outcome = tcpconn_outcome_of(place.attempt, capture);
-    tcpconn_shown shown = { &w,      &place, &outcome, capture,
-                            tcpconn_streams_zeek(attempts, place.attempt), pref_note_retries };
+    tcpconn_shown shown = { &w,
+                            &place,
+                            &outcome,
+                            capture,
+                            tcpconn_streams_zeek(attempts, place.attempt),
+                            pref_note_retries };
 
     /* Each attempt is counted once: where it settled while reading in one
      * pass, on its deciding frame afterwards. */
@@ -156,8 +160,9 @@ static void proto_register_tcpconn(void)
     prefs_register_bool_preference(
         prefs, "zeek", "Zeek conn_state and history",
         "Keep Zeek's view of each connection and show it as tcpconn.conn_state and "
-        "tcpconn.history (" G_STRINGIFY(TCPCONN_ZEEK_BYTES) " more bytes of memory per TCP "
-        "stream); takes effect when a capture is (re)loaded",
+        "tcpconn.history (" G_STRINGIFY(
+            TCPCONN_ZEEK_BYTES) " more bytes of memory per TCP "
+                                "stream); takes effect when a capture is (re)loaded",
         &pref_zeek);
     prefs_register_bool_preference(
         prefs, "zeek_checksums", "Check TCP checksums like Zeek",

@@ -35,7 +35,7 @@ static const struct {
     uint32_t below_us;
     const char *name;
 } connect_times[] = {
-    { 10000, "under 10 ms" }, { 100000, "10-100 ms" }, { 1000000, "100 ms-1 s" },
+    { 10000, "under 10 ms" }, { 100000, "10-100 ms" },    { 1000000, "100 ms-1 s" },
     { 3000000, "1-3 s" },     { UINT32_MAX, "over 3 s" },
 };
 
@@ -53,8 +53,8 @@ static void outcomes_init(stats_tree *st)
 {
     node_outcomes = stats_tree_create_node(st, NODE_OUTCOMES, 0, STAT_DT_INT, TRUE);
     for (int g = 0; g < TCPCONN_GROUP_COUNT; g++)
-        stats_tree_create_node(st, tcpconn_group_name((tcpconn_group)g), node_outcomes,
-                               STAT_DT_INT, TRUE);
+        stats_tree_create_node(st, tcpconn_group_name((tcpconn_group)g), node_outcomes, STAT_DT_INT,
+                               TRUE);
     node_servers = stats_tree_create_node(st, NODE_SERVERS, 0, STAT_DT_INT, TRUE);
     /* Count, average, min and max per server: the max is the peak. */
     node_concurrency = stats_tree_create_node(st, NODE_CONCURRENCY, 0, STAT_DT_INT, TRUE);

@@ -20,7 +20,7 @@
 
 #include "servers.h"
 
-#define INITIAL_STREAMS 1024
+#define INITIAL_STREAMS     1024
 #define INITIAL_RETRY_SLOTS 64
 
 /* tcpconn_attempt.decision of a stream slot that forwards to another
@@ -311,8 +311,7 @@ static tcpconn_place open_stream(tcpconn_streams *t, uint32_t stream, const tcpc
     return place_of(slot, stream, 1, now);
 }
 
-tcpconn_place tcpconn_streams_segment(tcpconn_streams *t, uint32_t stream,
-                                      const tcpconn_segment *s)
+tcpconn_place tcpconn_streams_segment(tcpconn_streams *t, uint32_t stream, const tcpconn_segment *s)
 {
     if (!(s->flags & (TCPCONN_SYN | TCPCONN_FIN | TCPCONN_RST)))
         t->saw_plain_segment = true;
@@ -354,8 +353,7 @@ tcpconn_place tcpconn_streams_quoted_attempt(const tcpconn_streams *t, uint32_t 
     return quoted(t, stream, e);
 }
 
-tcpconn_place tcpconn_streams_icmp(tcpconn_streams *t, uint32_t stream,
-                                   const tcpconn_icmp_error *e)
+tcpconn_place tcpconn_streams_icmp(tcpconn_streams *t, uint32_t stream, const tcpconn_icmp_error *e)
 {
     tcpconn_place p = quoted(t, stream, e);
     if (p.attempt != NULL) {
@@ -367,8 +365,7 @@ tcpconn_place tcpconn_streams_icmp(tcpconn_streams *t, uint32_t stream,
     return p;
 }
 
-tcpconn_place tcpconn_streams_attempt_at(const tcpconn_streams *t, uint32_t stream,
-                                         uint32_t frame)
+tcpconn_place tcpconn_streams_attempt_at(const tcpconn_streams *t, uint32_t stream, uint32_t frame)
 {
     stream = resolve(t, stream);
     const tcpconn_attempt *a = first_of(t, stream);
@@ -485,6 +482,6 @@ size_t tcpconn_streams_bytes(const tcpconn_streams *t)
 {
     size_t per_attempt = sizeof(tcpconn_attempt) + (t->zeek ? sizeof(tcpconn_zeek) : 0);
     size_t per_retry = sizeof *t->retries.keys + sizeof *t->retries.streams;
-    return sizeof *t + (t->first_used + t->later_len) * per_attempt +
-           t->retries.slots * per_retry + tcpconn_servers_bytes(t->servers);
+    return sizeof *t + (t->first_used + t->later_len) * per_attempt + t->retries.slots * per_retry +
+           tcpconn_servers_bytes(t->servers);
 }

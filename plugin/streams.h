@@ -58,8 +58,7 @@ tcpconn_place tcpconn_streams_icmp(tcpconn_streams *t, uint32_t stream,
 
 /* The attempt frame `frame` of `stream` belongs to: the latest one that had
  * started by then. */
-tcpconn_place tcpconn_streams_attempt_at(const tcpconn_streams *t, uint32_t stream,
-                                         uint32_t frame);
+tcpconn_place tcpconn_streams_attempt_at(const tcpconn_streams *t, uint32_t stream, uint32_t frame);
 
 /* The attempt whose SYN an ICMP error quotes (attempt NULL if none). */
 tcpconn_place tcpconn_streams_quoted_attempt(const tcpconn_streams *t, uint32_t stream,

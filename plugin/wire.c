@@ -180,8 +180,8 @@ static bool read_icmp(const packet_info *pinfo, const tcpconn_bytes *b, const tc
 typedef struct {
     packet_info *pinfo;
     tvbuff_t *frame;
-    bool icmp;        /* an ICMP error quoting TCP; else a TCP segment */
-    bool innermost;   /* several TCP headers (TCP inside TCP): the last one */
+    bool icmp;      /* an ICMP error quoting TCP; else a TCP segment */
+    bool innermost; /* several TCP headers (TCP inside TCP): the last one */
     bool check_checksums;
 } search;
 

@@ -18,7 +18,8 @@
 #include "ports.h"
 
 /* The tcpconn.zeek preference promises this cost. */
-_Static_assert(sizeof(tcpconn_zeek) <= TCPCONN_ZEEK_BYTES, "tcpconn_zeek outgrew TCPCONN_ZEEK_BYTES");
+_Static_assert(sizeof(tcpconn_zeek) <= TCPCONN_ZEEK_BYTES,
+               "tcpconn_zeek outgrew TCPCONN_ZEEK_BYTES");
 
 /* Endpoint states. */
 enum { INACTIVE, SYN_SENT, SYN_ACK_SENT, PARTIAL, ESTABLISHED, CLOSED, RESET };

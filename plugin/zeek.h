@@ -32,15 +32,15 @@ typedef struct {
     int64_t last_ns;
     char history[TCPCONN_ZEEK_HISTORY_MAX];
     uint8_t history_len;
-    uint32_t last_seq[2];   /* highest sequence end seen from each endpoint */
-    uint32_t start_seq[2];  /* each endpoint's initial sequence number */
-    uint32_t contiguous[2]; /* each endpoint's data received without a hole, up to here */
+    uint32_t last_seq[2];         /* highest sequence end seen from each endpoint */
+    uint32_t start_seq[2];        /* each endpoint's initial sequence number */
+    uint32_t contiguous[2];       /* each endpoint's data received without a hole, up to here */
     uint32_t last_flag_seq[2][3]; /* per endpoint: sequence of its last SYN, FIN and RST */
-    uint16_t events[2][4];  /* per endpoint: bad checksums, retransmissions, zero windows, gaps */
-    uint16_t seen_once;     /* once-per-direction letters, by role */
-    uint8_t state[2];       /* per endpoint: state in the low nibble, previous state high */
-    uint8_t originator;     /* orientation of Zeek's originator */
-    uint8_t flags;          /* endpoints seen, payload sent, timers; see zeek.c */
+    uint16_t events[2][4]; /* per endpoint: bad checksums, retransmissions, zero windows, gaps */
+    uint16_t seen_once;    /* once-per-direction letters, by role */
+    uint8_t state[2];      /* per endpoint: state in the low nibble, previous state high */
+    uint8_t originator;    /* orientation of Zeek's originator */
+    uint8_t flags;         /* endpoints seen, payload sent, timers; see zeek.c */
 } tcpconn_zeek;
 
 /* Starts the record with the attempt's first segment, then feeds it. */

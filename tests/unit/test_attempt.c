@@ -124,8 +124,7 @@ static void assert_outcome(const script *s, tcpconn_reason while_reading, tcpcon
 {
     g_assert_cmpstr(tcpconn_reason_name(outcome(s, false).reason), ==,
                     tcpconn_reason_name(while_reading));
-    g_assert_cmpstr(tcpconn_reason_name(outcome(s, true).reason), ==,
-                    tcpconn_reason_name(at_end));
+    g_assert_cmpstr(tcpconn_reason_name(outcome(s, true).reason), ==, tcpconn_reason_name(at_end));
     g_assert_false(outcome(s, true).provisional);
 }
 
@@ -375,8 +374,7 @@ static void test_capture_ended(void)
     g_assert_cmpstr(tcpconn_reason_name(o.reason), ==, "capture-ended");
     g_assert_false(o.failed);
     g_assert_cmpint(o.expert, ==, TCPCONN_EXPERT_NONE);
-    g_assert_cmpstr(tcpconn_reason_name(tcpconn_outcome_of(&s.a, &later).reason), ==,
-                    "no-answer");
+    g_assert_cmpstr(tcpconn_reason_name(tcpconn_outcome_of(&s.a, &later).reason), ==, "no-answer");
     soon.end_window_ns = 0; /* the preference turned off */
     g_assert_cmpstr(tcpconn_reason_name(tcpconn_outcome_of(&s.a, &soon).reason), ==, "no-answer");
 
@@ -391,8 +389,7 @@ static void test_capture_ended(void)
     g_assert_cmpstr(tcpconn_reason_name(tcpconn_outcome_of(&s.a, &soon).reason), ==, "half-open");
 }
 
-static tcpconn_icmp_error icmp_error(script *s, uint8_t code, uint32_t quoted_seq,
-                                     bool unreachable)
+static tcpconn_icmp_error icmp_error(script *s, uint8_t code, uint32_t quoted_seq, bool unreachable)
 {
     s->now += 1 * MS;
     tcpconn_icmp_error e = {
@@ -787,12 +784,14 @@ static void test_not_seen_roles_by_port(void)
     g_assert_false(tcpconn_attempt_from_initiator(&s.a, 0));
 
     tcpconn_attempt a;
-    tcpconn_segment high = { .frame = 1, .orientation = 0, .flags = ACK, .src_port = 50000,
-                             .dst_port = 873 };
+    tcpconn_segment high = {
+        .frame = 1, .orientation = 0, .flags = ACK, .src_port = 50000, .dst_port = 873
+    };
     tcpconn_attempt_start(&a, &high);
     g_assert_true(tcpconn_attempt_from_initiator(&a, 0)); /* system port: the server */
-    tcpconn_segment both_high = { .frame = 1, .orientation = 1, .flags = ACK, .src_port = 50000,
-                                  .dst_port = 50001 };
+    tcpconn_segment both_high = {
+        .frame = 1, .orientation = 1, .flags = ACK, .src_port = 50000, .dst_port = 50001
+    };
     tcpconn_attempt_start(&a, &both_high);
     g_assert_true(tcpconn_attempt_from_initiator(&a, 1)); /* no clue: the sender */
 }

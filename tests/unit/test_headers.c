@@ -45,7 +45,7 @@ static void put_tcp(packet *p, uint16_t flags, uint32_t seq, size_t payload)
     h[5] = (uint8_t)(seq >> 16);
     h[6] = (uint8_t)(seq >> 8);
     h[7] = (uint8_t)seq;
-    h[8] = 0, h[11] = 7;                      /* ack 7 */
+    h[8] = 0, h[11] = 7; /* ack 7 */
     h[12] = 0x50 | (uint8_t)(flags >> 8 & 0x0f);
     h[13] = (uint8_t)flags;
     h[14] = 0xfa, h[15] = 0xf0; /* window 64240 */
@@ -60,8 +60,9 @@ static size_t put_ipv4(packet *p, uint8_t protocol, const uint8_t *src, const ui
                        const uint8_t *options, size_t options_len)
 {
     size_t at = p->len;
-    uint8_t h[20] = { (uint8_t)(0x40 | (20 + options_len) / 4), 0, 0, 0, 0, 1, 0x40, 0, 64,
-                      protocol };
+    uint8_t h[20] = {
+        (uint8_t)(0x40 | (20 + options_len) / 4), 0, 0, 0, 0, 1, 0x40, 0, 64, protocol
+    };
     memcpy(h + 12, src, 4);
     memcpy(h + 16, dst, 4);
     put(p, h, sizeof h);

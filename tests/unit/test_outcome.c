@@ -17,13 +17,20 @@ static const char *const SERVER = "198.51.100.20:443";
 static void test_reason_vocabulary(void)
 {
     const char *expected[TCPCONN_REASON_COUNT] = {
-        "in-progress",        "established",
-        "established-after-retry", "refused",
-        "no-answer",          "icmp-unreachable",
-        "half-open",          "aborted-by-client",
-        "stale-connection",   "reset-after-established",
-        "closed-before-data", "handshake-not-seen",
-        "capture-ended",      "ack-not-captured",
+        "in-progress",
+        "established",
+        "established-after-retry",
+        "refused",
+        "no-answer",
+        "icmp-unreachable",
+        "half-open",
+        "aborted-by-client",
+        "stale-connection",
+        "reset-after-established",
+        "closed-before-data",
+        "handshake-not-seen",
+        "capture-ended",
+        "ack-not-captured",
     };
     GString *failed = g_string_new(NULL);
     for (int r = 0; r < TCPCONN_REASON_COUNT; r++) {
@@ -72,12 +79,15 @@ typedef struct {
     int64_t now;
 } play;
 
-static void in(play *p, bool from_client, uint16_t flags, uint32_t seq, uint32_t ack,
-               int64_t after)
+static void in(play *p, bool from_client, uint16_t flags, uint32_t seq, uint32_t ack, int64_t after)
 {
     p->now += after;
-    tcpconn_segment s = { .frame = ++p->frame, .time_ns = p->now, .orientation = from_client,
-                          .flags = flags, .seq = seq, .ack = ack };
+    tcpconn_segment s = { .frame = ++p->frame,
+                          .time_ns = p->now,
+                          .orientation = from_client,
+                          .flags = flags,
+                          .seq = seq,
+                          .ack = ack };
     if (p->frame == 1)
         tcpconn_attempt_start(&p->a, &s);
     else
@@ -87,8 +97,12 @@ static void in(play *p, bool from_client, uint16_t flags, uint32_t seq, uint32_t
 static void icmp(play *p, uint8_t code, int64_t after)
 {
     p->now += after;
-    tcpconn_icmp_error e = { .frame = ++p->frame, .time_ns = p->now, .orientation = 1,
-                             .quoted_seq = 100, .unreachable = true, .code = code };
+    tcpconn_icmp_error e = { .frame = ++p->frame,
+                             .time_ns = p->now,
+                             .orientation = 1,
+                             .quoted_seq = 100,
+                             .unreachable = true,
+                             .code = code };
     tcpconn_attempt_icmp(&p->a, &e);
 }
 

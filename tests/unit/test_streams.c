@@ -260,15 +260,17 @@ static void test_icmp_decides_the_quoted_attempt(void)
     feed(t, 0, seg(2, 0, TCPCONN_RST | TCPCONN_ACK, 0, 101), false);
     feed(t, 0, seg(3, 1, TCPCONN_SYN, 200, 0), true);
 
-    tcpconn_icmp_error stale = { .frame = 4, .orientation = 1, .quoted_seq = 999,
-                                 .unreachable = true };
+    tcpconn_icmp_error stale = {
+        .frame = 4, .orientation = 1, .quoted_seq = 999, .unreachable = true
+    };
     tcpconn_place p = tcpconn_streams_icmp(t, 0, &stale);
     g_assert_null(p.attempt);
     g_assert_cmpuint(p.now, ==, 0);
     g_assert_null(tcpconn_streams_quoted_attempt(t, 0, &stale).attempt);
 
-    tcpconn_icmp_error e = { .frame = 5, .orientation = 1, .quoted_seq = 200,
-                             .unreachable = true, .code = 3 };
+    tcpconn_icmp_error e = {
+        .frame = 5, .orientation = 1, .quoted_seq = 200, .unreachable = true, .code = 3
+    };
     p = tcpconn_streams_icmp(t, 0, &e);
     g_assert_nonnull(p.attempt);
     g_assert_cmpuint(p.now, ==, TCPCONN_NOW_CLOSED);
@@ -429,8 +431,9 @@ static void test_concurrency_closes_once(void)
     tcpconn_segment other = seg(2, 0, TCPCONN_SYN, 5, 0);
     other.src_endpoint = client2;
     feed_seg(t, 1, other); /* open, never answered */
-    tcpconn_icmp_error e = { .frame = 3, .time_ns = 3000000, .orientation = 0, .quoted_seq = 100,
-                             .unreachable = true };
+    tcpconn_icmp_error e = {
+        .frame = 3, .time_ns = 3000000, .orientation = 0, .quoted_seq = 100, .unreachable = true
+    };
     g_assert_cmpuint(tcpconn_streams_icmp(t, 0, &e).now, ==, TCPCONN_NOW_CLOSED);
     feed_seg(t, 0, seg(4, 1, TCPCONN_SYN | TCPCONN_ACK, 9, 101));
     g_assert_cmpuint(feed_seg(t, 0, seg(5, 1, TCPCONN_RST, 10, 0)).now & TCPCONN_NOW_CLOSED, ==, 0);
