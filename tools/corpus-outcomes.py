@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""Runs tshark with a given tcpconn plugin over folders of captures and writes
+one TSV row per connection attempt, so that the outcomes before and after a
+behaviour change can be compared (sort -u / diff the two TSVs).
+
+    tools/corpus-outcomes.py --plugin build/plugin/tcpconn.so --out before.tsv DIR...
+
+Each DIR is one corpus (named after its last path component); every
+.pcap/.pcapng/.cap under it is read with `tshark -2`. A summary (attempts per
+reason per corpus, files read / failed / timed out) goes to standard output.
+"""
+import argparse
+import collections
+import concurrent.futures
+import os
+import pwd
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+FIELDS = ["tcpconn.stream", "tcpconn.attempt", "tcpconn.client", "tcpconn.server",
+          "tcpconn.reason", "tcpconn.syn_count", "tcpconn.synack_count",
+          "tcpconn.outcome_frame"]
+COLUMNS = ["corpus", "file", "stream", "attempt", "client", "server", "reason",
+           "syn_count", "synack_count", "outcome_frame"]
+EXTENSIONS = (".pcap", ".pcapng", ".cap")
+TIMEOUT = 120  # seconds per file: a few fuzzed captures make dissectors crawl
+
+
+def plugin_home(plugin):
+    """A temporary HOME whose personal plugin folder holds `plugin`.
+
+    Wireshark ignores personal plugins when run as root, so as root tshark
+    runs as `nobody` and the HOME must belong to it (as in tests/tshark_run.py).
+    The folder name is the Wireshark major.minor (e.g. 4.0)."""
+    out = subprocess.run(["tshark", "--version"], capture_output=True, text=True).stdout
+    ver = re.search(r"TShark \(Wireshark\) (\d+\.\d+)", out).group(1)
+    home = tempfile.mkdtemp(prefix="tcpconn-corpus-")
+    dest = os.path.join(home, ".local", "lib", "wireshark", "plugins", ver, "epan")
+    os.makedirs(dest)
+    # An empty global plugin folder, so a system-wide tcpconn cannot load too.
+    os.makedirs(os.path.join(home, "no-global-plugins"))
+    shutil.copy(plugin, dest)
+    os.chmod(home, 0o755)
+    if os.geteuid() == 0:
+        nobody = pwd.getpwnam("nobody")
+        for root, dirs, files in os.walk(home):
+            for name in dirs + files:
+                os.chown(os.path.join(root, name), nobody.pw_uid, nobody.pw_gid)
+        os.chown(home, nobody.pw_uid, nobody.pw_gid)
+    return home
+
+
+def run_one(home, path):
+    """(status, rows, message) for one capture; status: ok, error, timeout.
+
+    A capture tshark can only partly read (e.g. cut short) still yields the
+    attempts it saw; it counts as ok-with-error ("partial") when rows came out."""
+    env = [f"HOME={home}", f"WIRESHARK_PLUGIN_DIR={home}/no-global-plugins", "LC_ALL=C.UTF-8"]
+    args = ["tshark", "-n", "-r", path, "-2", "-Y", "tcpconn.outcome_frame == frame.number",
+            "-T", "fields", "-E", "separator=\t", "-E", "occurrence=f"]
+    for f in FIELDS:
+        args += ["-e", f]
+    prefix = ["runuser", "-u", "nobody", "--"] if os.geteuid() == 0 else []
+    try:
+        p = subprocess.run(prefix + ["env", *env, *args], capture_output=True, text=True,
+                           errors="replace", timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return "timeout", [], ""
+    rows = [line.split("\t") for line in p.stdout.splitlines() if line]
+    msg = next((l for l in p.stderr.splitlines() if l.strip() and "Running as user" not in l), "")
+    if p.returncode != 0:
+        return ("partial" if rows else "error"), rows, msg
+    return "ok", rows, msg
+
+
+def captures(folder):
+    for root, dirs, files in os.walk(folder):
+        dirs.sort()
+        for name in sorted(files):
+            if name.lower().endswith(EXTENSIONS):
+                yield os.path.join(root, name)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--plugin", required=True, help="the tcpconn .so to load")
+    ap.add_argument("--out", required=True, help="the TSV to write")
+    ap.add_argument("--jobs", type=int, default=1, help="tshark processes at a time")
+    ap.add_argument("folders", nargs="+")
+    opts = ap.parse_args()
+
+    start = time.monotonic()
+    home = plugin_home(opts.plugin)
+    work = [(os.path.basename(os.path.normpath(d)), d, path)
+            for d in opts.folders for path in captures(d)]
+    rows, status, problems = [], collections.Counter(), []
+    try:
+        with concurrent.futures.ThreadPoolExecutor(opts.jobs) as pool:
+            results = pool.map(lambda w: run_one(home, w[2]), work)
+            for (corpus, folder, path), (st, found, msg) in zip(work, results):
+                rel = os.path.relpath(path, folder)
+                status[corpus, st] += 1
+                if st != "ok":
+                    problems.append(f"{st}\t{corpus}/{rel}\t{msg}")
+                for r in found:
+                    rows.append([corpus, rel] + (r + [""] * len(FIELDS))[:len(FIELDS)])
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+    # Sorted, so that two runs (before/after a change) diff line by line.
+    def key(r):
+        return (r[0], r[1], int(r[2] or 0), int(r[3] or 0), int(r[9] or 0))
+    rows.sort(key=key)
+    with open(opts.out, "w") as f:
+        f.write("\t".join(COLUMNS) + "\n")
+        for r in rows:
+            f.write("\t".join(r) + "\n")
+
+    reasons = collections.Counter((r[0], r[6]) for r in rows)
+    for corpus in dict.fromkeys(w[0] for w in work):
+        files = sum(n for (c, _), n in status.items() if c == corpus)
+        print(f"== {corpus}: {files} files: " + ", ".join(
+            f"{st} {status[corpus, st]}" for st in ("ok", "partial", "error", "timeout")))
+        total = sum(n for (c, _), n in reasons.items() if c == corpus)
+        print(f"   {total} attempts")
+        for (c, reason), n in sorted(reasons.items(), key=lambda x: -x[1]):
+            if c == corpus:
+                print(f"   {n:7d}  {reason}")
+    print(f"\n== {len(work)} files in {time.monotonic() - start:.0f} s with --jobs {opts.jobs}")
+    if problems:
+        print("\n== files not (fully) read: status, file, tshark's message")
+        print("\n".join(problems))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
