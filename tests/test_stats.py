@@ -51,25 +51,34 @@ def connect_bucket(seconds):
 
 
 def oracle(capture):
-    """Attempts as plain TCP fields show them: a bare SYN from the client
-    starts an attempt unless it repeats the ISN of one that has not both
-    connected and been torn down (a same-ISN retry after a RST continues it).
-    Returns {(client, server): [(syn_count, connect_seconds or None), ...]}."""
-    rows = fields(capture, ["frame.time_epoch", "ip.src", "ipv6.src", "ip.dst", "ipv6.dst",
-                            "tcp.srcport", "tcp.dstport", "tcp.flags", "tcp.seq_raw",
-                            "tcp.ack_raw", "icmp.type", "icmpv6.type"], two_pass=False)
-    current, found = {}, collections.defaultdict(list)
+    """Attempts as plain TCP fields show them, by the rules README's "How it
+    decides" states, written again here without tcpconn:
+    - a bare SYN starts an attempt unless it repeats the ISN of the current
+      one on these ports and that one has not both connected and ended (a
+      same-ISN retry after a RST continues it); a SYN-ACK captured before
+      its SYN is kept for that SYN;
+    - the handshake completes at the first client segment that acknowledges
+      the server's SYN, a client ACK whose SYN-ACK the capture lacks, or a
+      server segment past its ISN+1 or acknowledging the client's SYN.
+    Endpoints are told apart by their ports: source routes and Mobile IPv6
+    make header addresses differ from the ones TCP uses.
+    Returns {(client_port, server_port): [(syn_count, connect_seconds or None), ...]}."""
+    rows = fields(capture, ["frame.time_epoch", "tcp.srcport", "tcp.dstport", "tcp.flags",
+                            "tcp.seq_raw", "tcp.ack_raw", "icmp.type", "icmpv6.type"],
+                  two_pass=False)
+    current, early_synack, found = {}, {}, collections.defaultdict(list)
+    after = lambda a, b: 0 < (a - b) % 2**32 < 2**31  # noqa: E731 (sequence space wraps)
     for r in rows:
         if not r["tcp.flags"] or r["icmp.type"] or r["icmpv6.type"]:
             continue  # not a TCP segment of its own (ICMP errors quote one)
-        # The innermost IP header carries the TCP segment (tunnels add outer ones).
-        src = endpoint(innermost(r["ip.src"]) or innermost(r["ipv6.src"]), r["tcp.srcport"])
-        dst = endpoint(innermost(r["ip.dst"]) or innermost(r["ipv6.dst"]), r["tcp.dstport"])
-        flags, t = int(r["tcp.flags"], 16), float(r["frame.time_epoch"])
-        seq, ack = int(r["tcp.seq_raw"]), int(r["tcp.ack_raw"] or 0)
+        # The innermost TCP header is the segment (tunnels add outer ones).
+        src, dst = int(innermost(r["tcp.srcport"])), int(innermost(r["tcp.dstport"]))
+        flags, t = int(innermost(r["tcp.flags"]), 16), float(r["frame.time_epoch"])
+        seq, ack = int(innermost(r["tcp.seq_raw"])), int(innermost(r["tcp.ack_raw"]) or 0)
+        syn, ack_flag, rst = flags & 0x02, flags & 0x10, flags & 0x04
         key = frozenset((src, dst))
         a = current.get(key)
-        if flags & 0x16 == 0x02:  # SYN without ACK or RST
+        if syn and not ack_flag and not rst:
             if (a and a["client"] == src and a["isn"] == seq
                     and not (a["connect"] is not None and a["torn_down"])):
                 a["syns"] += 1
@@ -79,26 +88,36 @@ def oracle(capture):
                 continue
             a = current[key] = dict(client=src, server=dst, isn=seq, start=t, syns=1,
                                     server_isn=None, connect=None, torn_down=False)
+            early = early_synack.pop((dst, src), None)
+            if early is not None and early[1] == (seq + 1) % 2**32:
+                a["server_isn"] = early[0]
             found[(src, dst)].append(a)
             continue
         if a is None:
+            if syn and ack_flag:
+                early_synack[(src, dst)] = (seq, ack)
             continue
-        if src == a["server"] and flags & 0x12 == 0x12:
-            a["server_isn"] = seq if a["server_isn"] is None else a["server_isn"]
-        if (src == a["client"] and flags & 0x10 and not flags & 0x04 and a["server_isn"] is not None
-                and a["connect"] is None and ack == (a["server_isn"] + 1) % 2**32):
-            a["connect"] = t - a["start"]
-        if flags & 0x04:
+        if src == a["server"] and syn and ack_flag and a["server_isn"] is None:
+            a["server_isn"] = seq
+        if a["connect"] is None:
+            known = a["server_isn"] is not None
+            if src == a["client"]:
+                done = ack_flag and (after(ack, a["server_isn"]) if known
+                                     else not syn and not rst)
+            else:
+                done = not syn and (
+                    (known and after(seq, a["server_isn"] + 1))
+                    or (not known and ack_flag and not rst
+                        and 0 < (ack - a["isn"]) % 2**32 <= 2**24))
+            if done:
+                a["connect"] = t - a["start"]
+        if rst:
             a["torn_down"] = True
     return {k: [(a["syns"], a["connect"]) for a in v] for k, v in found.items()}
 
 
 def innermost(values):
     return values.split("|")[-1]
-
-
-def endpoint(address, port):
-    return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
 
 
 def expected_tree(folder, name, labels):
@@ -120,7 +139,7 @@ def expected_tree(folder, name, labels):
             n[path] += 1
         if reason == "handshake-not-seen":
             continue  # no SYN of its own in the capture
-        pair = (client, server)
+        pair = (int(client.rsplit(":", 1)[1]), int(server.rsplit(":", 1)[1]))
         syns, connect = syns_by_pair[pair][position[pair]]
         position[pair] += 1
         n[("SYNs per attempt", str(syns) if syns < 4 else "4 or more")] += 1
