@@ -215,12 +215,15 @@ static void note_data(tcpconn_attempt *a, const tcpconn_segment *s, bool from_in
 }
 
 /* The handshake was under way but its SYN-ACK is not in the capture: a
- * side sending a plain ACK shows that it saw one. */
+ * side sending a plain ACK shows that it saw one, which overrules an
+ * earlier refusal or ICMP error as a captured SYN-ACK would. */
 static void infer_missing_synack(tcpconn_attempt *a, uint32_t responder_isn)
 {
     a->flags |=
         TCPCONN_A_RESPONDER_SYN | TCPCONN_A_INITIATOR_SYN_ACKED | TCPCONN_A_RESPONDER_SYN_ACKED;
     a->responder_isn = responder_isn;
+    if (answered_with_error(a))
+        a->decision = TCPCONN_DECIDED_NOTHING;
 }
 
 static void initiator_segment(tcpconn_attempt *a, const tcpconn_segment *s)

@@ -711,6 +711,16 @@ static void test_missing_synack_inferred(void)
     assert_outcome(&s, TCPCONN_ESTABLISHED, TCPCONN_ESTABLISHED);
     g_assert_cmpuint(s.a.synack_count, ==, 0);
 
+    /* ...also after a refusal, when the retry's SYN-ACK is the one missing. */
+    script f;
+    script_init(&f);
+    client_syn(&f, 0);
+    server_refuses(&f, 1 * MS);
+    client_syn(&f, 500 * MS);
+    client_ack(&f, 2 * MS);
+    send(&f, true, ACK, CLIENT_ISN + 1, SERVER_ISN + 1, 100, 0);
+    assert_outcome(&f, TCPCONN_ESTABLISHED_AFTER_RETRY, TCPCONN_ESTABLISHED_AFTER_RETRY);
+
     /* ...or the server's data acknowledging the SYN. */
     script r;
     script_init(&r);
