@@ -8,6 +8,9 @@
  * that file alone: state left over from an earlier file would show.
  * Plugins load from the personal plugin folder, as for tshark.
  *
+ * libwireshark's API changes between releases; each difference is behind
+ * TCPCONN_WS_AT_LEAST() (plugin/version_compat.h) with the release named.
+ *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include <stdio.h>
@@ -26,6 +29,8 @@
 #include <wsutil/filesystem.h>
 #include <wsutil/privileges.h>
 #include <wsutil/wslog.h>
+
+#include "version_compat.h"
 
 /* What epan asks of the application for the file being read. */
 struct packet_provider_data {
@@ -50,13 +55,19 @@ static int print_reasons(const char *path, int hf_reason)
     }
 
     struct packet_provider_data prov = { 0 };
-    static const struct packet_provider_funcs funcs = { frame_ts, NULL, NULL, NULL };
+    /* Designated: the struct grows with new members (4.6 has seven). */
+    static const struct packet_provider_funcs funcs = { .get_frame_ts = frame_ts };
     epan_t *session = epan_new(&prov, &funcs);
 
     wtap_rec rec;
+#if TCPCONN_WS_AT_LEAST(4, 6)
+    /* 4.6: the record carries its own data buffer (rec.data), sized here. */
+    wtap_rec_init(&rec, 1514);
+#else
     Buffer buf;
     wtap_rec_init(&rec);
     ws_buffer_init(&buf, 1514);
+#endif
     gint64 offset;
     guint32 cum_bytes = 0;
     nstime_t elapsed = NSTIME_INIT_ZERO;
@@ -64,7 +75,15 @@ static int print_reasons(const char *path, int hf_reason)
     frame_data previous;
     gsize capacity = 0;
 
-    while (wtap_read(wth, &rec, &buf, &err, &err_info, &offset)) {
+    for (;;) {
+#if TCPCONN_WS_AT_LEAST(4, 6)
+        /* 4.6: wtap_read() reads into rec.data, no Buffer argument. */
+        if (!wtap_read(wth, &rec, &err, &err_info, &offset))
+            break;
+#else
+        if (!wtap_read(wth, &rec, &buf, &err, &err_info, &offset))
+            break;
+#endif
         frame_data fd;
         if (prov.count == capacity) {
             capacity = capacity ? capacity * 2 : 1024;
@@ -77,17 +96,29 @@ static int print_reasons(const char *path, int hf_reason)
         epan_dissect_t edt;
         epan_dissect_init(&edt, session, TRUE, FALSE);
         epan_dissect_prime_with_hfid(&edt, hf_reason);
+#if TCPCONN_WS_AT_LEAST(4, 6)
+        /* 4.6: epan_dissect_run() makes the frame's tvb from rec.data itself
+         * and lost its tvb argument. */
+        epan_dissect_run(&edt, wtap_file_type_subtype(wth), &rec, &fd, NULL);
+#else
         tvbuff_t *tvb =
             tvb_new_real_data(ws_buffer_start_ptr(&buf), rec.rec_header.packet_header.caplen,
                               rec.rec_header.packet_header.len);
         epan_dissect_run(&edt, wtap_file_type_subtype(wth), &rec, tvb, &fd, NULL);
+#endif
 
         GPtrArray *found = proto_get_finfo_ptr_array(edt.tree, hf_reason);
         const char *reason = "";
         char *text = NULL;
         if (found != NULL && found->len > 0) {
             field_info *fi = (field_info *)g_ptr_array_index(found, 0);
+#if TCPCONN_WS_AT_LEAST(4, 2)
+            /* 4.2: field_info holds a pointer to its value (seen in 4.4's
+             * headers; 4.0 embeds the fvalue_t). */
+            text = fvalue_to_string_repr(NULL, fi->value, FTREPR_DISPLAY, BASE_NONE);
+#else
             text = fvalue_to_string_repr(NULL, &fi->value, FTREPR_DISPLAY, BASE_NONE);
+#endif
             reason = text;
         }
         printf("%s\t%u\t%s\n", path, fd.num, reason);
@@ -106,7 +137,9 @@ static int print_reasons(const char *path, int hf_reason)
     postseq_cleanup_all_protocols();
     epan_free(session);
     wtap_rec_cleanup(&rec);
+#if !TCPCONN_WS_AT_LEAST(4, 6)
     ws_buffer_free(&buf);
+#endif
     wtap_close(wth);
     g_free(prov.times);
     return 0;
@@ -118,10 +151,20 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s CAPTURE...\n", argv[0]);
         return 2;
     }
+#if TCPCONN_WS_AT_LEAST(4, 6)
+    /* 4.6: ws_log_init() and configuration_init() lost their program name
+     * and namespace arguments. */
+    ws_log_init(NULL);
+#else
     ws_log_init("multi_file", NULL);
+#endif
     init_process_policies();
     /* Sets the folders, the personal plugin folder among them. */
+#if TCPCONN_WS_AT_LEAST(4, 6)
+    char *error = configuration_init(argv[0]);
+#else
     char *error = configuration_init(argv[0], NULL);
+#endif
     if (error != NULL) {
         fprintf(stderr, "%s\n", error);
         g_free(error);

@@ -12,7 +12,7 @@ import os
 import sys
 import unittest
 
-from tshark_run import FAILED, fields, read_labels
+from tshark_run import FAILED, fields, present, read_labels
 
 FOLDER = None
 
@@ -39,11 +39,6 @@ EXPERT = {
     "reset-after-established": "reset the connection right after",
     "closed-before-data": "closed the connection right after",
 }
-
-
-def present(value):
-    """A boolean field in -T fields output: "1" (or "True") when present."""
-    return value in ("1", "True")
 
 
 def attempts_of(rows):

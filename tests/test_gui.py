@@ -34,8 +34,10 @@ MAIN_TITLE = "seed-burst.pcap"
 FAILED_BG = (198, 40, 40)
 RETRIED_BG = (255, 179, 0)
 DROPPED_BG = (106, 27, 154)
-# The packet list, left of its scroll bar minimap (which repeats the colours).
+# The packet list, left of its scroll bar minimap (which repeats the colours),
+# and the height looked at below its first row, down to the pane splitter.
 LIST_X = (0, 1210)
+LIST_HEIGHT = 442
 
 # tesseract is several times faster on small images with one thread.
 os.environ["OMP_THREAD_LIMIT"] = "1"
@@ -244,6 +246,28 @@ def colour_bands(raw, colours, y_range, tolerance=6):
     return [b for b in bands if b[1] - b[0] >= 8]
 
 
+def selected_first_row(raw):
+    """(top, bottom, colour) of the selected first row of the packet list:
+    the first band of screen lines below the toolbars that share one colour
+    (the most pixels across the list) that is not a grey, 12 to 40 lines
+    tall."""
+    def dominant(y):
+        samples = [tuple(raw[(y * WIDTH + x) * 3:(y * WIDTH + x) * 3 + 3])
+                   for x in range(300, 600, 7)]
+        colour = max(set(samples), key=samples.count)
+        return colour if samples.count(colour) > 0.5 * len(samples) else None
+
+    top, colour = 90, dominant(90)
+    for y in range(91, 250):
+        c = dominant(y)
+        if c == colour:
+            continue
+        if colour and max(colour) - min(colour) > 40 and 12 <= y - top <= 40:
+            return top, y - 1, colour
+        top, colour = y, c
+    raise StepFailed("no selected first row in the packet list")
+
+
 def split_rows(bands, pitch):
     """Bands of adjacent rows of one colour, cut into rows of `pitch` lines."""
     rows = []
@@ -278,6 +302,7 @@ class GuiTest:
         self.screen = Screen()
         self.main = None
         self.pitch = None
+        self.list_top = None
 
     # -- set-up ------------------------------------------------------------
     def truth(self):
@@ -386,13 +411,8 @@ class GuiTest:
     def packet_list_rows(self, png):
         raw = self.screen.pixels(png)
         # From below the column headers to the pane splitter.
-        bands = colour_bands(raw, [FAILED_BG, RETRIED_BG, DROPPED_BG, self.selection], (114, 556))
-        if self.pitch is None:
-            # The first packet is selected after loading: one row's height.
-            first = [b for b in bands if b[2] == self.selection]
-            need(first, "no selected row in the packet list")
-            self.pitch = first[0][1] - first[0][0] + 1
-            need(12 <= self.pitch <= 40, f"odd row height {self.pitch}")
+        bands = colour_bands(raw, [FAILED_BG, RETRIED_BG, DROPPED_BG, self.selection],
+                             (self.list_top, self.list_top + LIST_HEIGHT))
         return split_rows(bands, self.pitch)
 
     # -- the steps ---------------------------------------------------------
@@ -403,17 +423,20 @@ class GuiTest:
         need(self.screen.title(self.main) == MAIN_TITLE, "main window title")
         self.screen.xdotool("windowmove", "--sync", self.main, "0", "0")
         self.screen.park_mouse()
-        self.screen.wait_text(rf"Packets: {self.total} . Displayed: {self.total}\b",
+        # All packets shown: 4.0 says "Packets: 66 · Displayed: 66 (100.0%)",
+        # 4.4 and later only "Packets: 66".
+        n = self.total
+        self.screen.wait_text(rf"Packets: {n}(?: . Displayed: {n})?\b(?! . Displayed)",
                               self.status_bar,
                               what="status bar after loading")
         png = self.save("01-packet-list.png")
         need("Profile: tcpconn" in self.screen.text(png, self.status_bar()),
              "status bar does not say Profile: tcpconn")
-        raw = self.screen.pixels(png)
-        # The first packet is selected: learn the selection colour from it.
-        y = 123
-        samples = [tuple(raw[(y * WIDTH + x) * 3:(y * WIDTH + x) * 3 + 3]) for x in range(300, 600, 7)]
-        self.selection = max(set(samples), key=samples.count)
+        # The first packet is selected: learn from it where the list starts
+        # (4.4's bars are shorter than 4.0's), its row height and the
+        # selection colour.
+        self.list_top, bottom, self.selection = selected_first_row(self.screen.pixels(png))
+        self.pitch = bottom - self.list_top + 1
         rows = self.packet_list_rows(png)
         red = [r for r in rows if r[2] == FAILED_BG]
         amber = [r for r in rows if r[2] == RETRIED_BG]
@@ -439,7 +462,9 @@ class GuiTest:
         box = lambda: self.screen.geometry(about)
         png, text = self.screen.wait_text(r"tcpconn\.so", box, what="About > Plugins")
         line = next(l for l in text.splitlines() if "tcpconn.so" in l)
-        need("dissector" in line, f"tcpconn.so is not listed as a dissector plugin: {line!r}")
+        # "dissector" up to 4.4, "Dissector" in 4.6.
+        need("dissector" in line.lower(),
+             f"tcpconn.so is not listed as a dissector plugin: {line!r}")
         need(self.screen.title(about) == "About Wireshark", "About dialog title")
         self.save("02-about-plugins.png")
         self.close(about)
@@ -528,9 +553,12 @@ class GuiTest:
                  f"TCP tab limited to tcpconn.failed lists ports {sorted(ports)}, expected "
                  f"{sorted(self.failed_ports)} (the refused connections) only; read:\n{text}")
             time.sleep(0.5)
-        need(self.screen.find_words(png, "TCP · 2", (x, y, w, 60)) or
-             re.search(r"TCP\W+2\b", self.screen.text(png, (x, y, w, 60))),
-             "the TCP tab is not labelled 'TCP · 2'")
+        # The tab bar alone, right of the settings pane (OCR of a taller box
+        # can lose the tab line under 4.4).
+        tab_bar = (x + 228, y, w - 228, 40)
+        tabs = self.screen.text(png, tab_bar)
+        need(self.screen.find_words(png, "TCP · 2", tab_bar) or re.search(r"\bTCP\W*2\b", tabs),
+             f"the TCP tab is not labelled 'TCP · 2'; read at {tab_bar}:\n{tabs}")
         self.save("04-conversations-tcp.png")
         self.close(dialog)
         return f"TCP tab lists client ports {sorted(ports)}"

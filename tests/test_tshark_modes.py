@@ -8,6 +8,7 @@ import re
 import subprocess
 import unittest
 
+import demo_report
 from tshark_run import FAILED, REPO, command, fields, read_labels, tshark
 
 CRAFTED = os.path.join(REPO, "captures", "crafted")
@@ -192,25 +193,12 @@ class DemoReport(unittest.TestCase):
     the bundled seed-burst capture."""
 
     def test_report_lists_the_failed_attempts_and_the_counts(self):
-        capture = "captures/real/seed-burst.pcap"
-        p = subprocess.run(command(os.path.join(REPO, "tools", "tcpconn-report"), [capture]),
+        p = subprocess.run(command(os.path.join(REPO, "tools", "tcpconn-report"),
+                                   [demo_report.CAPTURE]),
                            cwd=REPO, capture_output=True, text=True, timeout=120)
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(p.stderr, "")
-        labels = [l for l in read_labels(os.path.join(REPO, "captures", "real", "labels.tsv"))
-                  if l["file"] == "seed-burst.pcap"]
-        failed_part, counts_part = p.stdout.split("\nAttempts by outcome:\n")
-        lines = failed_part.strip().splitlines()
-        self.assertEqual(lines[0], f"Failed connection attempts in {capture}:")
-        self.assertEqual(lines[1].split(), ["frame.number", "tcpconn.client", "tcpconn.server",
-                                            "tcpconn.reason", "tcpconn.syn_count",
-                                            "tcpconn.time_to_outcome"])
-        rows = sorted((r.split()[1], r.split()[2], r.split()[3]) for r in lines[2:])
-        self.assertEqual(rows, sorted((l["client"], l["server"], l["reason"]) for l in labels
-                                      if l["reason"] in FAILED))
-        counts = {reason: int(n) for n, reason in
-                  (line.split() for line in counts_part.strip().splitlines())}
-        self.assertEqual(counts, collections.Counter(l["reason"] for l in labels))
+        demo_report.check(self, p.stdout)
 
 
 if __name__ == "__main__":

@@ -70,6 +70,12 @@ def tshark(*args, check=True, env=None, timeout=600):
     return p.stdout
 
 
+def present(value):
+    """A boolean field in -T fields output is there: it prints "1" in
+    Wireshark 4.0 and "True" in 4.4 and later."""
+    return value in ("1", "True")
+
+
 def fields(capture, names, two_pass=True, display_filter=None, extra=()):
     """tshark -T fields as a list of dicts, one per packet (all occurrences
     of a field joined with '|')."""
