@@ -156,6 +156,18 @@ static void ipv6_routing(const tcpconn_bytes *b, size_t o, size_t len, tcpconn_i
         ip->dst = p + 8;
 }
 
+/* The length of the extension header at `o`, from its length byte counted
+ * in `unit`-byte units, not counting the first `uncounted` units; false
+ * unless all of it was captured. */
+static bool extension_length(const tcpconn_bytes *b, size_t o, size_t unit, size_t uncounted,
+                             size_t *len)
+{
+    if (!captured(b, o, 2))
+        return false;
+    *len = (b->data[o + 1] + uncounted) * unit;
+    return captured(b, o, *len);
+}
+
 static bool read_ipv6(const tcpconn_bytes *b, size_t offset, tcpconn_ip_context context,
                       tcpconn_ip *ip)
 {
@@ -179,10 +191,7 @@ static bool read_ipv6(const tcpconn_bytes *b, size_t offset, tcpconn_ip_context 
         case IPV6_HOP_BY_HOP:
         case IPV6_DESTINATION:
         case IPV6_ROUTING:
-            if (!captured(b, o, 2))
-                return false;
-            len = (b->data[o + 1] + 1u) * 8u;
-            if (!captured(b, o, len))
+            if (!extension_length(b, o, 8, 1, &len))
                 return false;
             if (next == IPV6_ROUTING)
                 ipv6_routing(b, o, len, ip);
@@ -202,10 +211,7 @@ static bool read_ipv6(const tcpconn_bytes *b, size_t offset, tcpconn_ip_context 
             }
             break;
         case IPV6_AUTHENTICATION:
-            if (!captured(b, o, 2))
-                return false;
-            len = (b->data[o + 1] + 2u) * 4u;
-            if (!captured(b, o, len))
+            if (!extension_length(b, o, 4, 2, &len))
                 return false;
             break;
         default:
