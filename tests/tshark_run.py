@@ -8,11 +8,13 @@ copy installed system-wide by tools/setup.sh cannot load next to the one
 under test.
 
 The build passes TCPCONN_PLUGIN (the built .so) and TCPCONN_PLUGIN_SUBDIR
-(Wireshark's plugin folder name for its version, e.g. 4.0).
+(Wireshark's plugin folder name for its version, e.g. 4.0; without it, the
+major.minor of the tshark on the PATH).
 """
 import csv
 import os
 import pwd
+import re
 import shutil
 import subprocess
 import tempfile
@@ -30,12 +32,18 @@ def _runs_as_root():
     return os.geteuid() == 0
 
 
+def wireshark_version():
+    """The major.minor of the tshark on the PATH, e.g. "4.0"."""
+    out = subprocess.run(["tshark", "--version"], capture_output=True, text=True).stdout
+    return re.search(r"TShark \(Wireshark\) (\d+\.\d+)", out).group(1)
+
+
 def plugin_home():
     """A HOME whose personal plugin folder holds the built plugin."""
     global _home
     if _home is None:
         plugin = os.environ["TCPCONN_PLUGIN"]
-        subdir = os.environ.get("TCPCONN_PLUGIN_SUBDIR", "4.0")
+        subdir = os.environ.get("TCPCONN_PLUGIN_SUBDIR") or wireshark_version()
         _home = tempfile.mkdtemp(prefix="tcpconn-home-")
         dest = os.path.join(_home, ".local", "lib", "wireshark", "plugins", subdir, "epan")
         os.makedirs(dest)

@@ -13,13 +13,14 @@ import argparse
 import collections
 import concurrent.futures
 import os
-import pwd
-import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "tests"))
+import tshark_run  # noqa: E402
 
 FIELDS = ["tcpconn.stream", "tcpconn.attempt", "tcpconn.client", "tcpconn.server",
           "tcpconn.reason", "tcpconn.syn_count", "tcpconn.synack_count",
@@ -30,43 +31,17 @@ EXTENSIONS = (".pcap", ".pcapng", ".cap")
 TIMEOUT = 120  # seconds per file: a few fuzzed captures make dissectors crawl
 
 
-def plugin_home(plugin):
-    """A temporary HOME whose personal plugin folder holds `plugin`.
-
-    Wireshark ignores personal plugins when run as root, so as root tshark
-    runs as `nobody` and the HOME must belong to it (as in tests/tshark_run.py).
-    The folder name is the Wireshark major.minor (e.g. 4.0)."""
-    out = subprocess.run(["tshark", "--version"], capture_output=True, text=True).stdout
-    ver = re.search(r"TShark \(Wireshark\) (\d+\.\d+)", out).group(1)
-    home = tempfile.mkdtemp(prefix="tcpconn-corpus-")
-    dest = os.path.join(home, ".local", "lib", "wireshark", "plugins", ver, "epan")
-    os.makedirs(dest)
-    # An empty global plugin folder, so a system-wide tcpconn cannot load too.
-    os.makedirs(os.path.join(home, "no-global-plugins"))
-    shutil.copy(plugin, dest)
-    os.chmod(home, 0o755)
-    if os.geteuid() == 0:
-        nobody = pwd.getpwnam("nobody")
-        for root, dirs, files in os.walk(home):
-            for name in dirs + files:
-                os.chown(os.path.join(root, name), nobody.pw_uid, nobody.pw_gid)
-        os.chown(home, nobody.pw_uid, nobody.pw_gid)
-    return home
-
-
-def run_one(home, path):
+def run_one(path):
     """(status, rows, message) for one capture; status: ok, error, timeout.
 
     A capture tshark can only partly read (e.g. cut short) still yields the
     attempts it saw; it counts as ok-with-error ("partial") when rows came out."""
-    env = [f"HOME={home}", f"WIRESHARK_PLUGIN_DIR={home}/no-global-plugins", "LC_ALL=C.UTF-8"]
-    args = ["tshark", "-n", "-r", path, "-2", "-Y", "tcpconn.outcome_frame == frame.number",
+    args = ["-n", "-r", path, "-2", "-Y", "tcpconn.outcome_frame == frame.number",
             "-T", "fields", "-E", "separator=\t", "-E", "occurrence=f"]
     for f in FIELDS:
         args += ["-e", f]
-    prefix = ["runuser", "-u", "nobody", "--"] if os.geteuid() == 0 else []
     try:
-        p = subprocess.run(prefix + ["env", *env, *args], capture_output=True, text=True,
+        p = subprocess.run(tshark_run.command("tshark", args), capture_output=True, text=True,
                            errors="replace", timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
         return "timeout", [], ""
@@ -94,13 +69,16 @@ def main():
     opts = ap.parse_args()
 
     start = time.monotonic()
-    home = plugin_home(opts.plugin)
+    # tshark runs as in the tests: as `nobody` when root, the plugin in a
+    # temporary personal plugin folder (tests/tshark_run.py).
+    os.environ["TCPCONN_PLUGIN"] = os.path.abspath(opts.plugin)
+    home = tshark_run.plugin_home()
     work = [(os.path.basename(os.path.normpath(d)), d, path)
             for d in opts.folders for path in captures(d)]
     rows, status, problems = [], collections.Counter(), []
     try:
         with concurrent.futures.ThreadPoolExecutor(opts.jobs) as pool:
-            results = pool.map(lambda w: run_one(home, w[2]), work)
+            results = pool.map(lambda w: run_one(w[2]), work)
             for (corpus, folder, path), (st, found, msg) in zip(work, results):
                 rel = os.path.relpath(path, folder)
                 status[corpus, st] += 1

@@ -99,12 +99,19 @@ static tcpconn_bytes bytes_of(const packet *p)
 #define SYN 0x002
 #define ACK 0x010
 
-static void test_ipv4_segment(void)
+/* An IPv4 datagram from client to server carrying one TCP segment. */
+static packet ipv4_segment(uint16_t flags, uint32_t seq, size_t payload)
 {
     packet p = { .len = 0 };
     size_t ip_at = put_ipv4(&p, 6, CLIENT4, SERVER4, NULL, 0);
-    put_tcp(&p, SYN, 1000, 5);
+    put_tcp(&p, flags, seq, payload);
     ipv4_done(&p, ip_at);
+    return p;
+}
+
+static void test_ipv4_segment(void)
+{
+    packet p = ipv4_segment(SYN, 1000, 5);
     tcpconn_bytes b = bytes_of(&p);
 
     tcpconn_ip ip;
@@ -133,10 +140,7 @@ static void test_ipv4_segment(void)
 /* Ethernet pads short frames: the IP length, not the frame, ends it. */
 static void test_ipv4_padding_and_tso(void)
 {
-    packet p = { .len = 0 };
-    size_t ip_at = put_ipv4(&p, 6, CLIENT4, SERVER4, NULL, 0);
-    put_tcp(&p, ACK, 1, 0);
-    ipv4_done(&p, ip_at);
+    packet p = ipv4_segment(ACK, 1, 0);
     put(&p, "\0\0\0\0\0\0", 6);
     tcpconn_bytes b = bytes_of(&p);
     tcpconn_ip ip;
@@ -154,10 +158,7 @@ static void test_ipv4_padding_and_tso(void)
 
 static void test_ipv4_rejects_bad_headers(void)
 {
-    packet p = { .len = 0 };
-    size_t ip_at = put_ipv4(&p, 6, CLIENT4, SERVER4, NULL, 0);
-    put_tcp(&p, SYN, 1, 0);
-    ipv4_done(&p, ip_at);
+    packet p = ipv4_segment(SYN, 1, 0);
     tcpconn_bytes b = bytes_of(&p);
     tcpconn_ip ip;
 
@@ -360,10 +361,7 @@ static void test_ipv6_fragments_and_hostile_chains(void)
 
 static void test_tcp_bounds(void)
 {
-    packet p = { .len = 0 };
-    size_t ip_at = put_ipv4(&p, 6, CLIENT4, SERVER4, NULL, 0);
-    put_tcp(&p, SYN | ACK, 9, 100);
-    ipv4_done(&p, ip_at);
+    packet p = ipv4_segment(SYN | ACK, 9, 100);
     tcpconn_bytes b = bytes_of(&p);
     tcpconn_tcp tcp;
 
@@ -463,14 +461,21 @@ static packet icmp4_error(uint8_t type, uint8_t code, size_t quote_tcp_bytes)
     return p;
 }
 
+/* Whether the packet's IP datagram (which must read) is an ICMP error
+ * quoting TCP. */
+static bool icmp_error_quote(const packet *p, tcpconn_icmp_quote *q)
+{
+    tcpconn_bytes b = bytes_of(p);
+    tcpconn_ip ip;
+    g_assert_true(tcpconn_read_ip(&b, 0, TCPCONN_IP_IN_FRAME, &ip));
+    return tcpconn_read_icmp_error(&b, &ip, q);
+}
+
 static void test_icmp_quotes(void)
 {
-    packet p = icmp4_error(3, 13, 20);
-    tcpconn_bytes b = bytes_of(&p);
-    tcpconn_ip ip;
     tcpconn_icmp_quote q;
-    g_assert_true(tcpconn_read_ip(&b, 0, TCPCONN_IP_IN_FRAME, &ip));
-    g_assert_true(tcpconn_read_icmp_error(&b, &ip, &q));
+    packet p = icmp4_error(3, 13, 20);
+    g_assert_true(icmp_error_quote(&p, &q));
     g_assert_true(q.unreachable);
     g_assert_cmpuint(q.code, ==, 13);
     g_assert_cmpmem(q.quoted_ip.src, 4, CLIENT4, 4);
@@ -481,42 +486,28 @@ static void test_icmp_quotes(void)
 
     /* RFC 792's 8 bytes are enough; 7 are not. */
     p = icmp4_error(11, 0, 8);
-    b = bytes_of(&p);
-    g_assert_true(tcpconn_read_ip(&b, 0, TCPCONN_IP_IN_FRAME, &ip));
-    g_assert_true(tcpconn_read_icmp_error(&b, &ip, &q));
+    g_assert_true(icmp_error_quote(&p, &q));
     g_assert_false(q.unreachable);
     p = icmp4_error(3, 3, 7);
-    b = bytes_of(&p);
-    g_assert_true(tcpconn_read_ip(&b, 0, TCPCONN_IP_IN_FRAME, &ip));
-    g_assert_false(tcpconn_read_icmp_error(&b, &ip, &q));
+    g_assert_false(icmp_error_quote(&p, &q));
 
-    /* An echo request is not an error; a quote of UDP is not ours. */
+    /* An echo request is not an error; a quote of UDP is not ours... */
     p = icmp4_error(8, 0, 20);
-    b = bytes_of(&p);
-    g_assert_true(tcpconn_read_ip(&b, 0, TCPCONN_IP_IN_FRAME, &ip));
-    g_assert_false(tcpconn_read_icmp_error(&b, &ip, &q));
+    g_assert_false(icmp_error_quote(&p, &q));
     p = icmp4_error(3, 3, 20);
     p.data[28 + 9] = 17;
-    b = bytes_of(&p);
-    g_assert_true(tcpconn_read_ip(&b, 0, TCPCONN_IP_IN_FRAME, &ip));
-    g_assert_false(tcpconn_read_icmp_error(&b, &ip, &q));
+    g_assert_false(icmp_error_quote(&p, &q));
     /* ...nor a quoted later fragment, nor an IPv6 datagram in ICMP. */
     p = icmp4_error(3, 3, 20);
     put16(&p, 28 + 6, 0x0010);
-    b = bytes_of(&p);
-    g_assert_true(tcpconn_read_ip(&b, 0, TCPCONN_IP_IN_FRAME, &ip));
-    g_assert_false(tcpconn_read_icmp_error(&b, &ip, &q));
+    g_assert_false(icmp_error_quote(&p, &q));
     p = icmp4_error(3, 3, 20);
     p.data[28] = 0x65;
-    b = bytes_of(&p);
-    g_assert_true(tcpconn_read_ip(&b, 0, TCPCONN_IP_IN_FRAME, &ip));
-    g_assert_false(tcpconn_read_icmp_error(&b, &ip, &q));
+    g_assert_false(icmp_error_quote(&p, &q));
     /* A TCP segment is not an ICMP error. */
     p = icmp4_error(3, 3, 20);
     p.data[9] = 6;
-    b = bytes_of(&p);
-    g_assert_true(tcpconn_read_ip(&b, 0, TCPCONN_IP_IN_FRAME, &ip));
-    g_assert_false(tcpconn_read_icmp_error(&b, &ip, &q));
+    g_assert_false(icmp_error_quote(&p, &q));
 }
 
 static void test_icmpv6_quote(void)
