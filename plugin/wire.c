@@ -12,7 +12,10 @@
  * it uses is which protocols were dissected (pinfo's layers), and the bytes:
  * the IP header is looked for where the previous frame had it, else at each
  * offset, and read by headers.c. A candidate counts only when TCP knows its
- * connection, which rules out bytes that merely look like a header.
+ * connection, which rules out bytes that merely look like a header. Only
+ * when a frame holds several TCP headers (a TCP tunnel, sFlow samples) do
+ * pinfo's ports pick the one TCP dissected last: TCP sets them for every
+ * segment, and only an ICMP quote's dissection restores them.
  *
  * The stream index is TCP's own. When tapping is on (one pass, the GUI,
  * tshark's second pass) TCP has queued its parsed header, stream included,
@@ -180,8 +183,13 @@ static bool read_icmp(const packet_info *pinfo, const tcpconn_bytes *b, const tc
 typedef struct {
     packet_info *pinfo;
     tvbuff_t *frame;
-    bool icmp;      /* an ICMP error quoting TCP; else a TCP segment */
-    bool innermost; /* several TCP headers (TCP inside TCP): the last one */
+    bool icmp; /* an ICMP error quoting TCP; else a TCP segment */
+    /* Several TCP headers (TCP inside a TCP tunnel, sFlow samples): the one
+     * TCP dissected last, whose ports it left in pinfo. Its datagram may be
+     * cut short (a sampled header), so only its start must be there. */
+    bool several;
+    uint16_t src_port;
+    uint16_t dst_port;
     bool check_checksums;
 } search;
 
@@ -189,50 +197,39 @@ static bool read_at(const search *q, tvbuff_t *tvb, const tcpconn_bytes *b, size
                     tcpconn_wire *w)
 {
     tcpconn_ip ip;
-    if (!tcpconn_read_ip(b, offset, TCPCONN_IP_IN_FRAME, &ip))
+    if (!tcpconn_read_ip(b, offset, q->several ? TCPCONN_IP_QUOTED : TCPCONN_IP_IN_FRAME, &ip))
         return false;
     if (q->icmp)
         return read_icmp(q->pinfo, b, &ip, w);
-    return ip.protocol == TCPCONN_IP_PROTO_TCP &&
-           read_segment(q->pinfo, tvb, b, &ip, q->check_checksums, w);
+    if (ip.protocol != TCPCONN_IP_PROTO_TCP ||
+        !read_segment(q->pinfo, tvb, b, &ip, q->check_checksums, w))
+        return false;
+    return !q->several || (w->src_port == q->src_port && w->dst_port == q->dst_port);
 }
 
 /* Looks for the segment in one data source: where the previous frame had
- * its IP header, else at each offset (past the first find, when the
- * innermost of several is wanted). */
+ * its IP header, else at each offset. */
 static bool locate_in(const search *q, tvbuff_t *tvb, bool use_hint, tcpconn_wire *out)
 {
     unsigned captured = tvb_captured_length(tvb);
     if (captured == 0)
         return false;
     tcpconn_bytes b = { tvb_get_ptr(tvb, 0, (int)captured), captured, tvb_reported_length(tvb) };
-    tcpconn_wire candidate;
-    bool found = false;
-    size_t from = 0;
 
-    memset(&candidate, 0, sizeof candidate);
-    if (use_hint && read_at(q, tvb, &b, ip_offset_hint, &candidate)) {
-        *out = candidate;
-        if (!q->innermost)
-            return true;
-        found = true;
-        from = ip_offset_hint + 1;
-    }
-    for (size_t o = from; o < captured; o++) {
+    if (use_hint && read_at(q, tvb, &b, ip_offset_hint, out))
+        return true;
+    for (size_t o = 0; o < captured; o++) {
         uint8_t version = b.data[o] >> 4;
         if (version != 4 && version != 6)
             continue;
-        memset(&candidate, 0, sizeof candidate);
-        if (!read_at(q, tvb, &b, o, &candidate))
-            continue;
-        *out = candidate;
-        found = true;
-        if (use_hint)
-            ip_offset_hint = o;
-        if (!q->innermost)
-            break;
+        memset(out, 0, sizeof *out);
+        if (read_at(q, tvb, &b, o, out)) {
+            if (use_hint)
+                ip_offset_hint = o;
+            return true;
+        }
     }
-    return found;
+    return false;
 }
 
 /* The frame itself, then what was reassembled from it (a tunnel carried in
@@ -258,7 +255,16 @@ bool tcpconn_wire_read(packet_info *pinfo, tvbuff_t *frame_tvb, int64_t time_ns,
     bool icmp = layers_of(pinfo, proto_icmp) > 0 || layers_of(pinfo, proto_icmpv6) > 0;
     if (tcp_layers == 0 && !icmp)
         return false;
-    search q = { pinfo, frame_tvb, icmp, tcp_layers > 1, check_checksums };
+    bool several = !icmp && tcp_layers > 1;
+    if (several && pinfo->ptype != PT_TCP)
+        return false;
+    search q = { pinfo,
+                 frame_tvb,
+                 icmp,
+                 several,
+                 (uint16_t)pinfo->srcport,
+                 (uint16_t)pinfo->destport,
+                 check_checksums };
 
     memset(out, 0, sizeof *out);
     if (!locate(&q, out))
