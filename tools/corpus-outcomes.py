@@ -4,6 +4,7 @@ one TSV row per connection attempt, so that the outcomes before and after a
 behaviour change can be compared (sort -u / diff the two TSVs).
 
     tools/corpus-outcomes.py --plugin build/plugin/tcpconn.so --out before.tsv DIR...
+    tools/corpus-outcomes.py --compare before.tsv after.tsv
 
 Each DIR is one corpus (named after its last path component); every
 .pcap/.pcapng/.cap under it is read with `tshark -2`. A summary (attempts per
@@ -60,13 +61,49 @@ def captures(folder):
                 yield os.path.join(root, name)
 
 
+def read_attempts(path):
+    """{(corpus, file, client, server): [reason, ...]} from one run's TSV."""
+    found = collections.defaultdict(list)
+    with open(path) as f:
+        columns = f.readline().rstrip("\n").split("\t")
+        for line in f:
+            r = dict(zip(columns, line.rstrip("\n").split("\t")))
+            found[r["corpus"], r["file"], r["client"], r["server"]].append(r["reason"])
+    return found
+
+
+def compare(before_path, after_path):
+    """How each 4-tuple's outcomes changed from one run to the other: counts
+    per corpus and change ("a + b" where a 4-tuple held several attempts;
+    "-" where a run had none, e.g. when client and server were swapped)."""
+    before, after = read_attempts(before_path), read_attempts(after_path)
+    changes, examples = collections.Counter(), {}
+    for key in sorted(set(before) | set(after)):
+        was, now = before.get(key, []), after.get(key, [])
+        pairs = zip(was, now) if len(was) == len(now) else [(" + ".join(was) or "-",
+                                                              " + ".join(now) or "-")]
+        for a, b in pairs:
+            if a != b:
+                changes[key[0], a, b] += 1
+                examples.setdefault((key[0], a, b), f"{key[1]} {key[2]} {key[3]}")
+    for (corpus, a, b), n in sorted(changes.items(), key=lambda x: (x[0][0], -x[1])):
+        print(f"{corpus}\t{n}\t{a} -> {b}\te.g. {examples[corpus, a, b]}")
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--plugin", required=True, help="the tcpconn .so to load")
-    ap.add_argument("--out", required=True, help="the TSV to write")
+    ap.add_argument("--compare", nargs=2, metavar=("BEFORE", "AFTER"),
+                    help="compare two runs' TSVs instead of running tshark")
+    ap.add_argument("--plugin", help="the tcpconn .so to load")
+    ap.add_argument("--out", help="the TSV to write")
     ap.add_argument("--jobs", type=int, default=1, help="tshark processes at a time")
-    ap.add_argument("folders", nargs="+")
+    ap.add_argument("folders", nargs="*")
     opts = ap.parse_args()
+    if opts.compare:
+        return compare(*opts.compare)
+    if not (opts.plugin and opts.out and opts.folders):
+        ap.error("--plugin, --out and at least one folder are needed")
 
     start = time.monotonic()
     # tshark runs as in the tests: as `nobody` when root, the plugin in a
