@@ -26,7 +26,9 @@ import tshark_run
 from tshark_run import REPO, fields
 
 SEED = os.path.join(REPO, "captures", "real", "seed-burst.pcap")
-SHOTS = os.path.join(REPO, "docs", "screenshots")
+# The README embeds the screenshots of the current Wireshark series (4.6):
+# tools/test.sh points the other releases' runs elsewhere.
+SHOTS = os.environ.get("TCPCONN_SCREENSHOTS") or os.path.join(REPO, "docs", "screenshots")
 WIDTH, HEIGHT = 1280, 800
 MAIN_TITLE = "seed-burst.pcap"
 

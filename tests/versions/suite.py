@@ -52,11 +52,12 @@ def copy_tree(dest):
     os.chmod(dest, 0o755)
 
 
-def stream(argv, log_path, cwd=None):
+def stream(argv, log_path, env=None):
     """Runs argv, printing its output as it comes and keeping it in a log."""
     with open(log_path, "w") as log:
-        p = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                             stdin=subprocess.DEVNULL, text=True, errors="replace")
+        p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             stdin=subprocess.DEVNULL, text=True, errors="replace",
+                             env=dict(os.environ, **(env or {})))
         lines = []
         for line in p.stdout:
             sys.stdout.write(line)
@@ -82,9 +83,10 @@ def main():
     print(f"== The test suite on {where}", flush=True)
     if target == "host":
         build = sys.argv[2]
+        # The README's screenshots come from the newest release (below).
+        screenshots = os.path.join(out, "screenshots")
         status, lines = stream(["ctest", "--test-dir", build, "--output-on-failure"],
-                               os.path.join(out, "suite.log"))
-        screenshots = os.path.join(REPO, "docs", "screenshots")
+                               os.path.join(out, "suite.log"), {"TCPCONN_SCREENSHOTS": screenshots})
     else:
         src = os.path.join(out, "src")
         copy_tree(src)
@@ -100,6 +102,12 @@ def main():
         argv += [target, "--", "tools/test.sh", "--only", "host"]
         status, lines = stream(argv, os.path.join(out, "suite.log"))
         screenshots = os.path.join(src, "docs", "screenshots")
+        if target == systems.NEWEST and status == 0:
+            readme_shots = os.path.join(REPO, "docs", "screenshots")
+            for name in sorted(os.listdir(screenshots)):
+                shutil.copy2(os.path.join(screenshots, name), readme_shots)
+            print(f"== the README's screenshots ({readme_shots}) are now this release's",
+                  flush=True)
     elapsed = time.time() - start
     print(f"== {where}: {summary(lines)} ({elapsed:.0f} s; log {out}/suite.log, "
           f"screenshots {screenshots})", flush=True)

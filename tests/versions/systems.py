@@ -17,6 +17,9 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 OUTPUT = os.environ.get("TCPCONN_VERSIONS_OUTPUT", os.path.join(REPO, "build", "versions", "out"))
 
 DEBIAN = {"bookworm": "Debian 12", "trixie": "Debian 13", "sid": "Debian unstable"}
+# Whose Wireshark is the current upstream series (4.6), which Windows and
+# macOS users get: the README's screenshots are made on it.
+NEWEST = "sid"
 
 
 def host_wireshark():
