@@ -70,7 +70,14 @@ class LabelledCaptures(unittest.TestCase):
 
     def test_every_capture_is_labelled(self):
         on_disk = {f for f in os.listdir(FOLDER) if f.endswith((".pcap", ".pcapng"))}
+        # An empty folder or labels.tsv would leave every other test with
+        # nothing to check.
+        self.assertTrue(on_disk, f"no capture in {FOLDER}")
         self.assertEqual(on_disk, set(self.labels), "captures without labels or labels without capture")
+
+    def labelled(self, name, reasons):
+        """How many labelled attempts of capture `name` have one of `reasons`."""
+        return sum(1 for label in self.labels[name] if label["reason"] in reasons)
 
     def test_two_pass_reason_of_every_attempt(self):
         """Each labelled attempt, in order per client/server pair, has its reason."""
@@ -89,8 +96,11 @@ class LabelledCaptures(unittest.TestCase):
     def test_two_pass_fields_agree_on_every_packet(self):
         """After a full pass every packet carries the final outcome, and
         tcpconn.failed is present exactly on the packets of failed attempts."""
-        for name in self.labels:
-            for key, packets in attempts_of(self.two_pass[name]).items():
+        for name, labels in self.labels.items():
+            attempts = attempts_of(self.two_pass[name])
+            with self.subTest(capture=name):
+                self.assertEqual(len(attempts), len(labels), "attempts shown by tcpconn.stream")
+            for key, packets in attempts.items():
                 with self.subTest(capture=name, stream=key):
                     reasons = {p["tcpconn.reason"] for p in packets}
                     self.assertEqual(len(reasons), 1, f"mixed reasons {reasons}")
@@ -107,10 +117,12 @@ class LabelledCaptures(unittest.TestCase):
         for name in self.labels:
             rows = self.two_pass[name]
             by_frame = {r["frame.number"]: r for r in rows}
+            checked = 0
             for key, packets in attempts_of(rows).items():
                 reason = packets[0]["tcpconn.reason"]
                 if reason not in EXPERT:
                     continue
+                checked += 1
                 with self.subTest(capture=name, stream=key, reason=reason):
                     deciding = by_frame[packets[0]["tcpconn.outcome_frame"]]
                     self.assertIn(EXPERT[reason], deciding["_ws.expert.message"])
@@ -119,36 +131,55 @@ class LabelledCaptures(unittest.TestCase):
                         if p is not deciding:
                             self.assertNotIn(EXPERT[reason], p["_ws.expert.message"],
                                              f"frame {p['frame.number']}")
+            with self.subTest(capture=name):
+                # Every labelled attempt with an expert item was checked.
+                self.assertEqual(checked, self.labelled(name, EXPERT))
 
     def test_one_pass_never_claims_a_wrong_outcome(self):
         """In one pass a packet shows what is known so far: whatever it shows
         without tcpconn.provisional must already be the final outcome."""
+        in_progress = final_packets = 0
         for name in self.labels:
             final = {}
             for key, packets in attempts_of(self.two_pass[name]).items():
                 final[key] = packets[0]["tcpconn.reason"]
-            for key, packets in attempts_of(self.one_pass[name]).items():
+            one_pass = attempts_of(self.one_pass[name])
+            with self.subTest(capture=name):
+                self.assertEqual(set(one_pass), set(final), "attempts in one pass and in two")
+                self.assertEqual(len(one_pass), len(self.labels[name]))
+            for key, packets in one_pass.items():
                 with self.subTest(capture=name, stream=key):
                     for p in packets:
                         if p["tcpconn.reason"] == "in-progress":
+                            in_progress += 1
                             self.assertTrue(present(p["tcpconn.provisional"]))
                         if p["tcpconn.provisional"] == "":
-                            self.assertEqual(p["tcpconn.reason"], final[key],
+                            final_packets += 1
+                            self.assertEqual(p["tcpconn.reason"], final.get(key),
                                              f"frame {p['frame.number']}")
+        # Both checks above had packets to look at: unanswered SYNs are in
+        # every folder, and so are packets after which nothing can change.
+        self.assertGreater(in_progress, 0, "no in-progress packet in one pass")
+        self.assertGreater(final_packets, 0, "no packet without tcpconn.provisional in one pass")
 
     def test_one_pass_deciding_packet_carries_the_outcome(self):
         for name in self.labels:
             one = {r["frame.number"]: r for r in self.one_pass[name]}
+            checked = 0
             for key, packets in attempts_of(self.two_pass[name]).items():
                 reason = packets[0]["tcpconn.reason"]
                 if reason not in DECIDED_BY_ONE_PACKET:
                     continue
+                checked += 1
                 with self.subTest(capture=name, stream=key, reason=reason):
                     deciding = one[packets[0]["tcpconn.outcome_frame"]]
                     self.assertEqual(deciding["tcpconn.reason"], reason)
                     self.assertEqual(present(deciding["tcpconn.provisional"]),
                                      reason in RETRY_MAY_FOLLOW)
                     self.assertIn(EXPERT[reason], deciding["_ws.expert.message"])
+            with self.subTest(capture=name):
+                # Every labelled attempt decided by one packet was checked.
+                self.assertEqual(checked, self.labelled(name, DECIDED_BY_ONE_PACKET))
 
 
 if __name__ == "__main__":

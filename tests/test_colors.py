@@ -168,10 +168,32 @@ class ColouringRules(unittest.TestCase):
                       if line.strip() and not line.lstrip().startswith("#")}
         self.assertTrue(system)
         self.assertLessEqual(system, {s.rstrip("\n") for s in saved})
+        # Ours must select something on the capture with one attempt of each
+        # kind: a filter that compiles but names no real outcome (a typo in a
+        # reason) selects nothing.
+        outcomes = os.path.join(REPO, "captures", "crafted", "outcomes-v4.pcap")
+        ours = 0
         for line in saved:
-            expression = re.match(r'^"[^"]*"\s+(.*)$', line).group(1)
+            name, expression = re.match(r'^"([^"]*)"\s+(.*)$', line).groups()
             with self.subTest(filter=expression):
                 tshark("-C", "tcpconn", "-2", "-r", seed, "-Y", expression)
+                if name.startswith("tcpconn:"):
+                    ours += 1
+                    selected = fields(outcomes, ["frame.number"], display_filter=expression,
+                                      extra=["-C", "tcpconn"])
+                    self.assertTrue(selected, f"{name!r} selects no packet")
+        self.assertGreater(ours, 0, "no saved filter named 'tcpconn: ...'")
+        # ${tcpconn_attempts}: one row per labelled attempt, on the packet
+        # that decided it.
+        labels = [l for l in read_labels(os.path.join(REPO, "captures", "crafted", "labels.tsv"))
+                  if l["file"] == "outcomes-v4.pcap"]
+        self.assertTrue(labels)
+        attempts = fields(outcomes, ["frame.number", "tcpconn.outcome_frame", "tcpconn.reason"],
+                          display_filter="${tcpconn_attempts}", extra=["-C", "tcpconn"])
+        self.assertEqual(collections.Counter(a["tcpconn.reason"] for a in attempts),
+                         collections.Counter(l["reason"] for l in labels))
+        for a in attempts:
+            self.assertEqual(a["frame.number"], a["tcpconn.outcome_frame"], a)
 
 
 class InstallProfile(unittest.TestCase):

@@ -63,8 +63,19 @@ class Sanitized(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        if not os.path.exists(os.environ["TCPCONN_PLUGIN"]):
-            raise unittest.SkipTest("TCPCONN_SANITIZED_PLUGIN not built")
+        plugin = os.environ["TCPCONN_PLUGIN"]
+        if not plugin:
+            # Run by hand without a sanitized build; ctest always names one.
+            raise unittest.SkipTest("TCPCONN_SANITIZED_PLUGIN not given")
+        # Named but missing, or built without the sanitizers: every check
+        # below would pass without checking anything.
+        if not os.path.isfile(plugin):
+            raise AssertionError(f"TCPCONN_SANITIZED_PLUGIN={plugin}: no such file")
+        with open(plugin, "rb") as f:
+            image = f.read()
+        for marker in (b"__asan_report_", b"__ubsan_handle_"):
+            if marker not in image:
+                raise AssertionError(f"{plugin} is not instrumented: no {marker.decode()}*")
         cls.scratch = tshark_run.readable_copy_dir()
 
     def assert_clean(self, args, what):

@@ -30,10 +30,14 @@ FIELDS = {
     "tcpconn.server": "FT_STRING",
     "tcpconn.server_port": "FT_UINT16",
     "tcpconn.ended_by": "FT_STRING",
+    "tcpconn.concurrent": "FT_UINT32",
+    "tcpconn.server_attempts": "FT_UINT32",
+    "tcpconn.conn_state": "FT_STRING",
+    "tcpconn.history": "FT_STRING",
 }
 
 EXPERTS = ["refused", "no_answer", "icmp_unreachable", "half_open", "aborted_by_client",
-           "established_after_retry", "reset_by_server", "reset_by_client", "closed_by_server",
+           "stale_connection", "established_after_retry", "reset_by_server", "reset_by_client", "closed_by_server",
            "closed_by_client"]
 
 
@@ -80,10 +84,17 @@ class DisplayFilter(unittest.TestCase):
                   if r["tcpconn.reason"] in FAILED}
         self.assertGreater(len(failed), 10)
         self.assertEqual(self.frames("tcpconn.failed", two_pass=True), failed)
+        # ...and those are the attempts the labels call failed (the reason
+        # field above comes from the plugin too).
+        selected = fields(OUTCOMES, ["tcpconn.client"], two_pass=True,
+                          display_filter="tcpconn.failed")
+        self.assertEqual({r["tcpconn.client"] for r in selected},
+                         {l["client"] for l in labelled() if l["reason"] in FAILED})
 
     def test_reason_filter_counts_attempts(self):
         for reason in ("refused", "half-open", "reset-after-established"):
             with self.subTest(reason=reason):
+                self.assertGreater(len(labelled(reason)), 0)
                 rows = fields(OUTCOMES, ["tcpconn.stream"], two_pass=True,
                               display_filter=f'tcpconn.reason == "{reason}"')
                 streams = {r["tcpconn.stream"] for r in rows}

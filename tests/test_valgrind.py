@@ -21,9 +21,13 @@ RUNS = {
         "-o", "tcpconn.zeek_checksums:TRUE"],
 }
 
-# Our code in a valgrind stack: the plugin file or one of its source files.
-PLUGIN_FRAME = re.compile(r"tcpconn\.so|packet-tcpconn\.c|wire\.c|streams\.c|attempt\.c|"
-                          r"servers\.c|zeek\.c|stats\.c")
+# Our code in a valgrind stack: the plugin file or one of its source files
+# (every one of them: a frame names its source file, not tcpconn.so, when
+# debug information is there).
+PLUGIN_SOURCES = sorted(os.path.basename(f)
+                        for f in glob.glob(os.path.join(tshark_run.REPO, "plugin", "*.c")))
+PLUGIN_FRAME = re.compile("|".join([r"tcpconn\.so"] + [rf"\({re.escape(f)}:"
+                                                       for f in PLUGIN_SOURCES]))
 FRAME = re.compile(r"^\s*(?:at|by) 0x[0-9A-F]+: (\S+)")
 ALLOCATORS = {"malloc", "calloc", "realloc", "g_malloc", "g_malloc0", "g_realloc", "g_try_malloc",
               "g_strdup", "g_strndup", "g_memdup", "g_memdup2", "g_strdup_printf",
@@ -61,6 +65,13 @@ def plugin_problems(log):
 
 
 class Memcheck(unittest.TestCase):
+    def test_every_plugin_source_counts_as_ours(self):
+        self.assertIn("output.c", PLUGIN_SOURCES)
+        self.assertIn("packet-tcpconn.c", PLUGIN_SOURCES)
+        for f in PLUGIN_SOURCES:
+            self.assertTrue(PLUGIN_FRAME.search(f"   by 0x4859A3C: fn ({f}:12)"), f)
+        self.assertFalse(PLUGIN_FRAME.search("   by 0x4859A3C: fn (packet-wire.c:12)"))
+
     @classmethod
     def setUpClass(cls):
         cls.scratch = tshark_run.readable_copy_dir()
@@ -78,6 +89,8 @@ class Memcheck(unittest.TestCase):
         p = subprocess.run(tshark_run.command("valgrind", valgrind), capture_output=True,
                            text=True, errors="replace", timeout=1800)
         self.assertEqual(p.returncode, 0, p.stderr[-2000:])
+        # The plugin ran under valgrind too (both runs print outcomes).
+        self.assertIn("refused", p.stdout, "no tcpconn output under valgrind")
         with open(log, errors="replace") as f:
             text = f.read()
         self.assertIn("LEAK SUMMARY", text, "valgrind did not finish")
