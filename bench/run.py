@@ -75,8 +75,9 @@ TARGET_ASKED = 1.10
 TARGET_BYTES_PER_STREAM = 64
 
 OUTCOMES = ["established", "established-after-retry", "refused", "no-answer",
-            "icmp-unreachable", "half-open", "aborted-by-client", "reset-after-established",
-            "closed-before-data", "handshake-not-seen"]
+            "icmp-unreachable", "half-open", "aborted-by-client", "stale-connection",
+            "reset-after-established", "closed-before-data", "handshake-not-seen",
+            "capture-ended", "ack-not-captured", "in-progress"]
 
 
 def log(msg):
