@@ -2,6 +2,7 @@
 """instructions.py - the plugin's cost in instructions, which load cannot blur.
 
     bench/instructions.py [--work DIR] [--streams N] [--packets M] [--jobs J]
+                          [--build DIR] [--no-build] [--results FILE]
 
 Wall times on a shared 2-core machine vary by 20-30 % from run to run, more
 than the 5 % and 10 % targets of run.py. This runs each comparison of run.py
@@ -13,7 +14,8 @@ of bench/RESULTS.md rather than replace them. Also reports the startup cost
 
 The capture is gencap's (default 10k streams / 100k packets, seed 1), the
 HOMEs and the runs as `nobody` are those of run.py. Takes ~10 min with 2 jobs.
-Needs valgrind (apt install valgrind).
+Needs valgrind (apt install valgrind). Writes WORK/INSTRUCTIONS.md and
+bench/results/instructions-X.Y.md (X.Y: the release of the tshark on PATH).
 
 SPDX-License-Identifier: GPL-2.0-or-later
 """
@@ -61,10 +63,15 @@ def main():
     ap.add_argument("--streams", type=int, default=10_000)
     ap.add_argument("--packets", type=int, default=100_000)
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--build", default=bench.BUILD, metavar="DIR",
+                    help="cmake build folder (default build/; one per Wireshark release)")
     ap.add_argument("--no-build", action="store_true")
+    ap.add_argument("--results", help="where to write the table (default "
+                    "bench/results/instructions-X.Y.md)")
     ap.add_argument("--reuse", action="store_true",
                     help="reuse callgrind output files already in the work dir")
     opts = ap.parse_args()
+    bench.set_build(opts.build)
     work = os.path.abspath(opts.work)
     os.makedirs(work, exist_ok=True)
     os.chmod(work, 0o777)  # callgrind, as nobody, writes its output here
@@ -77,7 +84,7 @@ def main():
         homes = {"A": bench.make_home(work, "home-A", None),
                  "B": bench.make_home(work, "home-B", plugin)}
     tested = os.path.join(homes["B"], ".local", "lib", "wireshark", "plugins",
-                          bench.PLUGIN_SUBDIR, "epan", "tcpconn.so")
+                          bench.plugin_subdir(), "epan", "tcpconn.so")
     git = subprocess.run(["git", "-C", bench.REPO, "describe", "--always", "--dirty"],
                          capture_output=True, text=True).stdout.strip()
     lua = os.path.join(work, "tcpconn_lite.lua")
@@ -128,6 +135,16 @@ def main():
     print(text)
     with open(os.path.join(work, "INSTRUCTIONS.md"), "w") as f:
         f.write(text + "\n")
+    results = opts.results or os.path.join(bench.REPO, "bench", "results",
+                                           f"instructions-{bench.plugin_subdir()}.md")
+    os.makedirs(os.path.dirname(os.path.abspath(results)), exist_ok=True)
+    ts = subprocess.run(["tshark", "--version"], capture_output=True, text=True).stdout
+    with open(results, "w") as f:
+        f.write(f"# Instructions, {ts.splitlines()[0] if ts else 'tshark ?'}\n\n"
+                f"`bench/instructions.py {shlex.join(sys.argv[1:])}`, load average at the end "
+                f"{os.getloadavg()[0]:.2f} (instruction counts do not depend on it).\n\n"
+                + text + "\n")
+    bench.log(f"wrote {results}")
 
 
 if __name__ == "__main__":
