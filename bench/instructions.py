@@ -3,6 +3,7 @@
 
     bench/instructions.py [--work DIR] [--streams N] [--packets M] [--jobs J]
                           [--build DIR] [--no-build] [--results FILE]
+                          [--only plain,io,stat,...]
 
 Wall times on a shared 2-core machine vary by 20-30 % from run to run, more
 than the 5 % and 10 % targets of run.py. This runs each comparison of run.py
@@ -66,6 +67,8 @@ def main():
     ap.add_argument("--build", default=bench.BUILD, metavar="DIR",
                     help="cmake build folder (default build/; one per Wireshark release)")
     ap.add_argument("--no-build", action="store_true")
+    ap.add_argument("--only", help="comma-separated comparisons to run (plain, io,stat, "
+                    "-2 -Y, fields; default all), e.g. for a large capture")
     ap.add_argument("--results", help="where to write the table (default "
                     "bench/results/instructions-X.Y.md)")
     ap.add_argument("--reuse", action="store_true",
@@ -94,7 +97,20 @@ def main():
     packets = meta["packets"]
 
     jobs = [("startup", "A", ["-r", cap, "-c", "1"]), ("startup", "B", ["-r", cap, "-c", "1"])]
-    for key, _, _, a, b, extra in bench.comparisons(cap, lua):
+    comps = bench.comparisons(cap, lua)
+    if opts.only:
+        keys = [c[0] for c in comps]
+        wanted = []
+        for part in opts.only.split(","):  # "io,stat" itself has a comma
+            if wanted and f"{wanted[-1]},{part}" in keys:
+                wanted[-1] += "," + part
+            else:
+                wanted.append(part)
+        unknown = [k for k in wanted if k not in keys]
+        if unknown:
+            bench.die(f"--only: unknown comparison(s) {unknown}; known: {keys}")
+        comps = [c for c in comps if c[0] in wanted]
+    for key, _, _, a, b, extra in comps:
         jobs += [(key, "A", a), (key, "B", b)]
         jobs += [(f"{key} (Lua)", "Lua", args) for _, _, args in extra]
     bench.log(f"{len(jobs)} callgrind runs on {os.path.basename(cap)} ({packets:,} packets), "
@@ -121,7 +137,7 @@ def main():
              "| comparison | A | B | B/A | B/A without startup | added per packet "
              "| in dissect_tcpconn per packet |",
              "|---|---:|---:|---:|---:|---:|---:|"]
-    for key, _, _, _, _, extra in bench.comparisons(cap, lua):
+    for key, _, _, _, _, extra in comps:
         a = done[(key, "A")][0]
         for label, side in [(key, "B")] + [(f"{key} (Lua)", "Lua") for _ in extra]:
             b, inside = done[(label, side)]
