@@ -16,12 +16,14 @@ of bench/RESULTS.md rather than replace them. Also reports the startup cost
 The capture is gencap's (default 10k streams / 100k packets, seed 1), the
 HOMEs and the runs as `nobody` are those of run.py. Takes ~10 min with 2 jobs.
 Needs valgrind (apt install valgrind). Writes WORK/INSTRUCTIONS.md and
-bench/results/instructions-X.Y.md (X.Y: the release of the tshark on PATH).
+bench/results/instructions-X.Y.md and .json (X.Y: the release of the tshark on
+PATH).
 
 SPDX-License-Identifier: GPL-2.0-or-later
 """
 import argparse
 import concurrent.futures
+import json
 import os
 import re
 import shlex
@@ -160,7 +162,16 @@ def main():
                 f"`bench/instructions.py {shlex.join(sys.argv[1:])}`, load average at the end "
                 f"{os.getloadavg()[0]:.2f} (instruction counts do not depend on it).\n\n"
                 + text + "\n")
-    bench.log(f"wrote {results}")
+    rows = {key: {"A": done[(key, "A")][0], "B": done[(key, "B")][0],
+                  "inside_B": done[(key, "B")][1],
+                  **{"Lua": done[(f"{key} (Lua)", "Lua")][0] for _ in extra}}
+            for key, _, _, _, _, extra in comps}
+    with open(os.path.splitext(results)[0] + ".json", "w") as f:
+        json.dump({"tshark": ts.splitlines()[0] if ts else None, "capture": gen,
+                   "packets": packets, "streams": meta["streams"],
+                   "startup": {"A": start_a, "B": start_b}, "git": git,
+                   "plugin_sha256": bench.sha256(tested), "rows": rows}, f, indent=1)
+    bench.log(f"wrote {results} and .json")
 
 
 if __name__ == "__main__":

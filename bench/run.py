@@ -33,8 +33,8 @@ installed copy loads. Output goes to /dev/null. Wall time is measured around
 the child, peak RSS and CPU time come from os.wait4() (ru_maxrss of runuser
 and its child tshark). Medians are reported.
 
-Writes bench/results/wireshark-X.Y.md (full run; X.Y is tshark's release) or
-WORK/RESULTS-quick.md (--quick) and
+Writes bench/results/wireshark-X.Y.md and .json (full run; X.Y is tshark's
+release) or WORK/RESULTS-quick.md (--quick) and
 prints the same summary. Exit status: 0 when every target passes, 2 when one
 fails, 1 on an error or when the correctness check fails. Debian's
 /usr/bin/python3, standard library only. --wait-load 1.0 waits (after the
@@ -666,9 +666,13 @@ def main():
     text = report(info, sizes, flood, correctness, work)
     with open(results, "w") as f:
         f.write(text)
+    raw = {"info": info, "sizes": sizes, "flood": flood}
     with open(os.path.join(work, "raw-" + ("quick" if opts.quick else "full") + ".json"),
               "w") as f:
-        json.dump({"info": info, "sizes": sizes, "flood": flood}, f, indent=1)
+        json.dump(raw, f, indent=1)
+    if not opts.quick:  # next to the report, for bench/summary.py
+        with open(os.path.splitext(results)[0] + ".json", "w") as f:
+            json.dump(raw, f, indent=1)
     print(text)
     log(f"wrote {results}; took {info['duration'] / 60:.1f} min")
     failed = [r for s in sizes for r in s["rows"] if r["pass"] is False]
