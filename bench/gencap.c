@@ -6,6 +6,14 @@
  * kept in a min-heap on the time of each one's next packet, so memory is
  * O(window) whatever N and M are. Everything derives from --seed.
  *
+ * The capture does not stop on the last attempt's last packet: like a real
+ * capture that ran on, it ends with one unrelated packet (an ARP request from
+ * the gateway) TAIL_S seconds later. Otherwise the attempts still waiting at
+ * the end (no-answer, half-open) would have stopped less than a second before
+ * the capture did, which tcpconn calls capture-ended, not failed. That packet
+ * is counted in --packets (in the data budget), and in the syn-flood mode
+ * comes on top of the N SYNs.
+ *
  *   gencap --streams N --packets M [--seed S] [--window W] -o out.pcap
  *   gencap --streams N --syn-flood [--seed S] -o out.pcap
  *
@@ -31,6 +39,7 @@
 #define EPHEMERAL_LO 32768u /* Linux ip_local_port_range */
 #define EPHEMERAL_N  28232u
 #define MIN_SEG      120u
+#define TAIL_S       5u /* the closing packet, after the last attempt's last packet */
 
 /* Intended outcomes, named as tcpconn names them. */
 enum { O_ESTABLISHED, O_RETRY, O_REFUSED, O_NO_ANSWER, O_ICMP, O_HALF_OPEN, O_RESET, O_COUNT };
@@ -90,6 +99,7 @@ typedef struct {
     uint8_t *buf;
     size_t len, cap;
     uint64_t packets, bytes;
+    uint64_t last_t; /* time of the latest record */
 } output;
 
 /* ---- deterministic randomness ---------------------------------------- */
@@ -167,6 +177,8 @@ static uint8_t *out_record(output *o, uint64_t t, size_t len)
     put32le(r + 12, (uint32_t)len);
     o->len += 16 + len;
     o->packets++;
+    if (t > o->last_t)
+        o->last_t = t;
     return r + 16;
 }
 
@@ -386,6 +398,26 @@ static void send_icmp(output *o, conn *c)
     tcp_checksum(tmp, 32);
     memcpy(q, tmp + 20, full ? 32 : 8);
     csum_store(icmp + 2, csum_add(0, icmp, 8 + quote));
+}
+
+/* The capture's last packet, TAIL_S seconds after everything else: an ARP
+ * request from the gateway for a client address, no TCP, no stream. */
+static void send_tail(output *o, uint32_t cip)
+{
+    static const uint8_t gw[6] = { 0x02, 0, 0, 0, 0, 0x01 };
+    uint8_t *p = out_record(o, o->last_t + TAIL_S * 1000000ull, 42);
+    memset(p, 0xff, 6); /* broadcast */
+    memcpy(p + 6, gw, 6);
+    p[12] = 0x08, p[13] = 0x06;
+    p += 14;
+    put16(p, 1);          /* Ethernet */
+    put16(p + 2, 0x0800); /* IPv4 */
+    p[4] = 6, p[5] = 4;
+    put16(p + 6, 1); /* request */
+    memcpy(p + 8, gw, 6);
+    put32(p + 14, 0x0A000001u); /* the gateway, 10.0.0.1 */
+    memset(p + 18, 0, 6);
+    put32(p + 24, cip);
 }
 
 /* ---- connections ------------------------------------------------------- */
@@ -679,6 +711,7 @@ int main(int argc, char **argv)
             tcp_finish(&s);
         }
         pl.count[O_NO_ANSWER] = pl.streams;
+        send_tail(&o, c.cip);
     } else {
         /* First pass: how many of each outcome, hence the data budget. */
         uint64_t fixed = 0;
@@ -687,12 +720,13 @@ int main(int argc, char **argv)
             fixed += fixed_packets[oc];
             pl.successes += oc == O_ESTABLISHED || oc == O_RETRY;
         }
-        pl.data_budget = pl.target > fixed ? pl.target - fixed : 0;
+        /* The closing packet (send_tail) is one of the target's. */
+        pl.data_budget = pl.target > fixed + 1 ? pl.target - fixed - 1 : 0;
         if (pl.successes && pl.data_budget < 2 * pl.successes)
             fprintf(stderr,
                     "gencap: warning: %" PRIu64 " packets are too few for %" PRIu64
                     " streams; writing %" PRIu64 "\n",
-                    pl.target, pl.streams, fixed + 2 * pl.successes);
+                    pl.target, pl.streams, fixed + 2 * pl.successes + 1);
         pl.hosts = pl.streams / 256 + 1;
         if (pl.hosts < 64)
             pl.hosts = 64;
@@ -727,6 +761,7 @@ int main(int argc, char **argv)
             sift_down(heap, n, 0);
         }
         free(heap);
+        send_tail(&o, client_ip(0));
     }
     out_flush(&o);
     free(o.buf);

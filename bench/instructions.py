@@ -2,6 +2,8 @@
 """instructions.py - the plugin's cost in instructions, which load cannot blur.
 
     bench/instructions.py [--work DIR] [--streams N] [--packets M] [--jobs J]
+                          [--build DIR] [--no-build] [--results FILE]
+                          [--only plain,io,stat,...]
 
 Wall times on a shared 2-core machine vary by 20-30 % from run to run, more
 than the 5 % and 10 % targets of run.py. This runs each comparison of run.py
@@ -13,12 +15,15 @@ of bench/RESULTS.md rather than replace them. Also reports the startup cost
 
 The capture is gencap's (default 10k streams / 100k packets, seed 1), the
 HOMEs and the runs as `nobody` are those of run.py. Takes ~10 min with 2 jobs.
-Needs valgrind (apt install valgrind).
+Needs valgrind (apt install valgrind). Writes WORK/INSTRUCTIONS.md and
+bench/results/instructions-X.Y.md and .json (X.Y: the release of the tshark on
+PATH).
 
 SPDX-License-Identifier: GPL-2.0-or-later
 """
 import argparse
 import concurrent.futures
+import json
 import os
 import re
 import shlex
@@ -61,10 +66,17 @@ def main():
     ap.add_argument("--streams", type=int, default=10_000)
     ap.add_argument("--packets", type=int, default=100_000)
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--build", default=bench.BUILD, metavar="DIR",
+                    help="cmake build folder (default build/; one per Wireshark release)")
     ap.add_argument("--no-build", action="store_true")
+    ap.add_argument("--only", help="comma-separated comparisons to run (plain, io,stat, "
+                    "-2 -Y, fields; default all), e.g. for a large capture")
+    ap.add_argument("--results", help="where to write the table (default "
+                    "bench/results/instructions-X.Y.md)")
     ap.add_argument("--reuse", action="store_true",
                     help="reuse callgrind output files already in the work dir")
     opts = ap.parse_args()
+    bench.set_build(opts.build)
     work = os.path.abspath(opts.work)
     os.makedirs(work, exist_ok=True)
     os.chmod(work, 0o777)  # callgrind, as nobody, writes its output here
@@ -77,7 +89,7 @@ def main():
         homes = {"A": bench.make_home(work, "home-A", None),
                  "B": bench.make_home(work, "home-B", plugin)}
     tested = os.path.join(homes["B"], ".local", "lib", "wireshark", "plugins",
-                          bench.PLUGIN_SUBDIR, "epan", "tcpconn.so")
+                          bench.plugin_subdir(), "epan", "tcpconn.so")
     git = subprocess.run(["git", "-C", bench.REPO, "describe", "--always", "--dirty"],
                          capture_output=True, text=True).stdout.strip()
     lua = os.path.join(work, "tcpconn_lite.lua")
@@ -87,7 +99,20 @@ def main():
     packets = meta["packets"]
 
     jobs = [("startup", "A", ["-r", cap, "-c", "1"]), ("startup", "B", ["-r", cap, "-c", "1"])]
-    for key, _, _, a, b, extra in bench.comparisons(cap, lua):
+    comps = bench.comparisons(cap, lua)
+    if opts.only:
+        keys = [c[0] for c in comps]
+        wanted = []
+        for part in opts.only.split(","):  # "io,stat" itself has a comma
+            if wanted and f"{wanted[-1]},{part}" in keys:
+                wanted[-1] += "," + part
+            else:
+                wanted.append(part)
+        unknown = [k for k in wanted if k not in keys]
+        if unknown:
+            bench.die(f"--only: unknown comparison(s) {unknown}; known: {keys}")
+        comps = [c for c in comps if c[0] in wanted]
+    for key, _, _, a, b, extra in comps:
         jobs += [(key, "A", a), (key, "B", b)]
         jobs += [(f"{key} (Lua)", "Lua", args) for _, _, args in extra]
     bench.log(f"{len(jobs)} callgrind runs on {os.path.basename(cap)} ({packets:,} packets), "
@@ -114,7 +139,7 @@ def main():
              "| comparison | A | B | B/A | B/A without startup | added per packet "
              "| in dissect_tcpconn per packet |",
              "|---|---:|---:|---:|---:|---:|---:|"]
-    for key, _, _, _, _, extra in bench.comparisons(cap, lua):
+    for key, _, _, _, _, extra in comps:
         a = done[(key, "A")][0]
         for label, side in [(key, "B")] + [(f"{key} (Lua)", "Lua") for _ in extra]:
             b, inside = done[(label, side)]
@@ -128,6 +153,25 @@ def main():
     print(text)
     with open(os.path.join(work, "INSTRUCTIONS.md"), "w") as f:
         f.write(text + "\n")
+    results = opts.results or os.path.join(bench.REPO, "bench", "results",
+                                           f"instructions-{bench.plugin_subdir()}.md")
+    os.makedirs(os.path.dirname(os.path.abspath(results)), exist_ok=True)
+    ts = subprocess.run(["tshark", "--version"], capture_output=True, text=True).stdout
+    with open(results, "w") as f:
+        f.write(f"# Instructions, {ts.splitlines()[0] if ts else 'tshark ?'}\n\n"
+                f"`bench/instructions.py {shlex.join(sys.argv[1:])}`, load average at the end "
+                f"{os.getloadavg()[0]:.2f} (instruction counts do not depend on it).\n\n"
+                + text + "\n")
+    rows = {key: {"A": done[(key, "A")][0], "B": done[(key, "B")][0],
+                  "inside_B": done[(key, "B")][1],
+                  **{"Lua": done[(f"{key} (Lua)", "Lua")][0] for _ in extra}}
+            for key, _, _, _, _, extra in comps}
+    with open(os.path.splitext(results)[0] + ".json", "w") as f:
+        json.dump({"tshark": ts.splitlines()[0] if ts else None, "capture": gen,
+                   "packets": packets, "streams": meta["streams"],
+                   "startup": {"A": start_a, "B": start_b}, "git": git,
+                   "plugin_sha256": bench.sha256(tested), "rows": rows}, f, indent=1)
+    bench.log(f"wrote {results} and .json")
 
 
 if __name__ == "__main__":

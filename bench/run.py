@@ -2,10 +2,11 @@
 """run.py - what the tcpconn plugin costs tshark, in time and memory.
 
     bench/run.py [--quick] [--repeats N] [--work DIR] [--results FILE]
-                 [--sizes S,M,L,flood] [--no-build] [--wait-load X]
+                 [--sizes S,M,L,flood] [--build DIR] [--no-build] [--wait-load X]
 
-One command: builds (cmake), generates deterministic captures with
-build/bench/gencap (cached in the work dir, regenerated when gencap.c
+One command: builds (cmake; --build names another build folder, e.g. one
+per Wireshark release), generates deterministic captures with
+BUILD/bench/gencap (cached in the work dir, regenerated when gencap.c
 changes), checks the plugin's per-outcome counts on the M capture against
 what gencap says it wrote (exits 1 if they differ), then times tshark
 without (A) and with (B) the plugin, interleaved A B A B ... in one session:
@@ -24,14 +25,16 @@ and, on a SYN flood (one bare SYN per stream), peak RSS without and with the
 plugin (plain -r, and -2 -q -Y), hence bytes of plugin state per stream.
 
 Every tshark runs as `nobody` (Wireshark ignores personal plugins for root)
-with HOME set to a folder of the work dir whose personal plugin folder holds
-a copy of build/plugin/tcpconn.so (B) or nothing (A), and
+with HOME set to a folder of the work dir whose personal plugin folder (named
+after the release of the `tshark` on PATH: plugins/4.0, 4.4, 4.6) holds a
+copy of BUILD/plugin/tcpconn.so (B) or nothing (A), and
 WIRESHARK_PLUGIN_DIR pointing at an empty folder so that no globally
 installed copy loads. Output goes to /dev/null. Wall time is measured around
 the child, peak RSS and CPU time come from os.wait4() (ru_maxrss of runuser
 and its child tshark). Medians are reported.
 
-Writes bench/RESULTS.md (full run) or WORK/RESULTS-quick.md (--quick) and
+Writes bench/results/wireshark-X.Y.md and .json (full run; X.Y is tshark's
+release) or WORK/RESULTS-quick.md (--quick) and
 prints the same summary. Exit status: 0 when every target passes, 2 when one
 fails, 1 on an error or when the correctness check fails. Debian's
 /usr/bin/python3, standard library only. --wait-load 1.0 waits (after the
@@ -57,10 +60,31 @@ import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BUILD = os.path.join(REPO, "build")
+BUILD = os.path.join(REPO, "build")  # set_build() changes it
 GENCAP_SRC = os.path.join(REPO, "bench", "gencap.c")
 LUA_SRC = os.path.join(REPO, "bench", "tcpconn_lite.lua")
-PLUGIN_SUBDIR = "4.0"
+_TSHARK_VERSION = []
+
+
+def tshark_version():
+    """(major, minor, micro) of the tshark on PATH."""
+    if not _TSHARK_VERSION:
+        out = subprocess.run(["tshark", "--version"], capture_output=True, text=True).stdout
+        m = re.search(r"\b(\d+)\.(\d+)\.(\d+)", out.splitlines()[0] if out else "")
+        if not m:
+            die(f"cannot tell tshark's version from: {out[:200]!r}")
+        _TSHARK_VERSION.append(tuple(int(x) for x in m.groups()))
+    return _TSHARK_VERSION[0]
+
+
+def plugin_subdir():
+    """The personal plugin folder's release part: 4.0, 4.4, 4.6."""
+    return "%d.%d" % tshark_version()[:2]
+
+
+def set_build(path):
+    global BUILD
+    BUILD = os.path.abspath(path)
 
 # name, streams, packets, default repeats
 FULL_SIZES = [("S", 1_000, 100_000, 5), ("M", 100_000, 1_000_000, 5), ("L", 500_000, 5_000_000, 3)]
@@ -75,8 +99,9 @@ TARGET_ASKED = 1.10
 TARGET_BYTES_PER_STREAM = 64
 
 OUTCOMES = ["established", "established-after-retry", "refused", "no-answer",
-            "icmp-unreachable", "half-open", "aborted-by-client", "reset-after-established",
-            "closed-before-data", "handshake-not-seen"]
+            "icmp-unreachable", "half-open", "aborted-by-client", "stale-connection",
+            "reset-after-established", "closed-before-data", "handshake-not-seen",
+            "capture-ended", "ack-not-captured", "in-progress"]
 
 
 def log(msg):
@@ -103,8 +128,8 @@ def loadavg():
 # ---- setup ------------------------------------------------------------------
 
 def build():
-    log("building: cmake -S . -B build && cmake --build build -j2")
-    for cmd in (["cmake", "-S", ".", "-B", "build"], ["cmake", "--build", "build", "-j2"]):
+    log(f"building: cmake -S . -B {BUILD} && cmake --build {BUILD} -j2")
+    for cmd in (["cmake", "-S", ".", "-B", BUILD], ["cmake", "--build", BUILD, "-j2"]):
         p = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
         if p.returncode != 0:
             die(f"{' '.join(cmd)} failed:\n{p.stdout[-3000:]}\n{p.stderr[-3000:]}")
@@ -117,7 +142,7 @@ def make_home(work, name, plugin):
         shutil.rmtree(home)
     os.makedirs(os.path.join(home, "no-global-plugins"))
     if plugin:
-        dest = os.path.join(home, ".local", "lib", "wireshark", "plugins", PLUGIN_SUBDIR, "epan")
+        dest = os.path.join(home, ".local", "lib", "wireshark", "plugins", plugin_subdir(), "epan")
         os.makedirs(dest)
         shutil.copy(plugin, dest)
     if os.geteuid() == 0:
@@ -377,10 +402,11 @@ def report(info, sizes, flood, correctness, work):
     w(f"- Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gib']:.1f} GiB RAM, kernel "
       f"{m['kernel']}, Debian {m['debian']}")
     w(f"- {m['tshark']}")
-    w(f"- Plugin: build/plugin/tcpconn.so as built at {info['plugin_time']} and copied at the "
+    w(f"- Plugin: {os.path.relpath(BUILD, REPO)}/plugin/tcpconn.so as built at {info['plugin_time']} and copied at the "
       f"start, sha256 {info['plugin_sha256'][:16]}…, tree `git describe --dirty` = "
       f"{info['git']} at the start"
-      + (" (build/ was rebuilt by others during the run; these results are for the copy)"
+      + (" (the build folder was rebuilt by others during the run; these results are for "
+         "the copy)"
          if info["plugin_changed"] else ""))
     w(f"- 1-minute load average at start of timing: {info['load_start']:.2f} "
       f"(at end: {info['load_end']:.2f}); waited {info['waited']:.0f} s for it"
@@ -397,7 +423,8 @@ def report(info, sizes, flood, correctness, work):
     w("```")
     w("")
     w("where `$HOME_X` is `$WORK/home-A` (no plugin: A, and the Lua runs) or `$WORK/home-B` "
-      "(build/plugin/tcpconn.so copied to `.local/lib/wireshark/plugins/4.0/epan/`: B). "
+      f"({os.path.relpath(BUILD, REPO)}/plugin/tcpconn.so copied to "
+      f"`.local/lib/wireshark/plugins/{plugin_subdir()}/epan/`: B). "
       "The empty WIRESHARK_PLUGIN_DIR keeps any globally installed copy out. For each size "
       "the runs are interleaved (rep 1: A B, A B, A B, A B Lua; rep 2: ...), after one "
       "unmeasured warm-up of each HOME and reading the capture once into the page cache. "
@@ -535,12 +562,15 @@ def main():
     ap.add_argument("--results", help="where to write the report (default bench/RESULTS.md, "
                     "with --quick WORK/RESULTS-quick.md)")
     ap.add_argument("--sizes", default="S,M,L,flood", help="subset to run, e.g. S,flood")
-    ap.add_argument("--no-build", action="store_true", help="use the existing build/")
+    ap.add_argument("--build", default=BUILD, metavar="DIR",
+                    help="cmake build folder (default build/; one per Wireshark release)")
+    ap.add_argument("--no-build", action="store_true", help="use the existing build folder")
     ap.add_argument("--wait-load", type=float, metavar="X",
                     help="before timing, wait until the 1-minute load average is below X")
     ap.add_argument("--wait-max", type=float, default=1800,
                     help="give up waiting for the load after this many seconds (default 1800)")
     opts = ap.parse_args()
+    set_build(opts.build)
     t_start = time.monotonic()
     wanted = set(opts.sizes.split(","))
     work = os.path.abspath(opts.work + ("/quick" if opts.quick else ""))
@@ -549,7 +579,9 @@ def main():
     if opts.quick:
         os.chmod(os.path.dirname(work), 0o755)
     results = opts.results or (os.path.join(work, "RESULTS-quick.md") if opts.quick
-                               else os.path.join(REPO, "bench", "RESULTS.md"))
+                               else os.path.join(REPO, "bench", "results",
+                                                 f"wireshark-{plugin_subdir()}.md"))
+    os.makedirs(os.path.dirname(os.path.abspath(results)), exist_ok=True)
 
     if not opts.no_build:
         build()
@@ -559,7 +591,7 @@ def main():
             die(f"{f} is missing (build first)")
     homes = {"A": make_home(work, "home-A", None), "B": make_home(work, "home-B", plugin)}
     # What is tested is this copy: others may rebuild build/ while the run goes on.
-    tested = os.path.join(homes["B"], ".local", "lib", "wireshark", "plugins", PLUGIN_SUBDIR,
+    tested = os.path.join(homes["B"], ".local", "lib", "wireshark", "plugins", plugin_subdir(),
                           "epan", "tcpconn.so")
     plugin_sha = sha256(tested)
     plugin_time = time.strftime("%H:%M:%S", time.localtime(os.path.getmtime(plugin)))
@@ -634,9 +666,13 @@ def main():
     text = report(info, sizes, flood, correctness, work)
     with open(results, "w") as f:
         f.write(text)
+    raw = {"info": info, "sizes": sizes, "flood": flood}
     with open(os.path.join(work, "raw-" + ("quick" if opts.quick else "full") + ".json"),
               "w") as f:
-        json.dump({"info": info, "sizes": sizes, "flood": flood}, f, indent=1)
+        json.dump(raw, f, indent=1)
+    if not opts.quick:  # next to the report, for bench/summary.py
+        with open(os.path.splitext(results)[0] + ".json", "w") as f:
+            json.dump(raw, f, indent=1)
     print(text)
     log(f"wrote {results}; took {info['duration'] / 60:.1f} min")
     failed = [r for s in sizes for r in s["rows"] if r["pass"] is False]
