@@ -2,9 +2,9 @@
 """Malformed input under AddressSanitizer and UndefinedBehaviorSanitizer.
 
 tshark runs with the sanitizer runtime preloaded and the sanitized build of
-the plugin (TCPCONN_SANITIZED_PLUGIN) in its plugin folder, over every
-committed capture and over deterministic corruptions of them (editcap -E with
-fixed seeds). Any sanitizer report, crash or tshark failure fails the test.
+the plugin (TCPCONN_SANITIZED_PLUGIN) in its plugin folder, over all committed
+captures appended into one file and over deterministic corruptions of them
+(editcap -E with fixed seeds). Any sanitizer report, crash or tshark failure fails the test.
 
 Usage: test_sanitizers.py [--seeds N] [--rates 0.02,0.05,0.2] [--randpkt N]
 The defaults are the deterministic slice run by ctest. --randpkt N adds N
@@ -93,37 +93,42 @@ class Sanitized(unittest.TestCase):
             SANITIZER_ENV), capture_output=True, text=True, errors="replace", timeout=300).stdout
         self.assertIn("refused", out)
 
+    def merged(self, name, parts):
+        """Appends PARTS into one file, so one tshark run covers them all
+        (and the jumps in link type and time between them are input too)."""
+        path = os.path.join(self.scratch, name)
+        subprocess.run(["mergecap", "-a", "-w", path, *parts], check=True, capture_output=True)
+        os.chmod(path, 0o644)
+        return path
+
     def test_committed_captures(self):
-        for path in captures():
-            with self.subTest(capture=os.path.basename(path)):
-                self.assert_clean(["-r", path, "-2", "-V"], path)
-                self.assert_clean(["-r", path, "-T", "fields", "-e", "tcpconn.reason",
-                                   "-e", "tcpconn.client", "-e", "tcpconn.server"], path)
+        sources = captures()
+        self.assertGreater(len(sources), 100, "the committed captures were not found")
+        merged = self.merged("committed.pcapng", sources)
+        self.assert_clean(["-r", merged, "-2", "-V"], merged)
+        self.assert_clean(["-r", merged, "-T", "fields", "-e", "tcpconn.reason",
+                           "-e", "tcpconn.client", "-e", "tcpconn.server"], merged)
+        os.remove(merged)
 
     def test_corrupted_variants(self):
-        """editcap -E flips random bytes; variants of one seed and rate are
-        appended into one file so each tshark run covers many of them."""
-        sources = captures()
+        """editcap -E flips random bytes; each seed and rate gives one
+        corrupted copy of all committed captures appended together."""
+        clean = self.merged("clean.pcapng", captures())
         variants = 0
         for rate in self.rates:
             for seed in range(1, self.seeds + 1):
-                parts = []
-                for i, src in enumerate(sources):
-                    out = os.path.join(self.scratch, f"v{i}.pcapng")
-                    subprocess.run(["editcap", "-E", str(rate), "--seed", str(seed * 1000 + i),
-                                    src, out], check=True, capture_output=True)
-                    parts.append(out)
-                merged = os.path.join(self.scratch, f"fuzz-{rate}-{seed}.pcapng")
-                subprocess.run(["mergecap", "-a", "-w", merged, *parts], check=True,
-                               capture_output=True)
-                os.chmod(merged, 0o644)
-                variants += len(parts)
+                corrupted = os.path.join(self.scratch, f"fuzz-{rate}-{seed}.pcapng")
+                subprocess.run(["editcap", "-E", str(rate), "--seed", str(seed), clean, corrupted],
+                               check=True, capture_output=True)
+                os.chmod(corrupted, 0o644)
+                variants += 1
                 with self.subTest(rate=rate, seed=seed):
-                    self.assert_clean(["-r", merged, "-2", "-V"], merged)
-                    self.assert_clean(["-r", merged, "-T", "fields", "-e", "tcpconn.reason",
-                                       "-e", "tcpconn.server"], merged)
-                os.remove(merged)
-        print(f"\n{variants} corrupted variants checked", file=sys.stderr)
+                    self.assert_clean(["-r", corrupted, "-2", "-V"], corrupted)
+                    self.assert_clean(["-r", corrupted, "-T", "fields", "-e", "tcpconn.reason",
+                                       "-e", "tcpconn.server"], corrupted)
+                os.remove(corrupted)
+        self.assertEqual(variants, len(self.rates) * self.seeds)
+        print(f"\n{variants} corrupted copies of all committed captures checked", file=sys.stderr)
 
     def test_random_packets(self):
         if not self.randpkt:
