@@ -168,10 +168,13 @@ class ColouringRules(unittest.TestCase):
                       if line.strip() and not line.lstrip().startswith("#")}
         self.assertTrue(system)
         self.assertLessEqual(system, {s.rstrip("\n") for s in saved})
-        # Ours must select something on the capture with one attempt of each
-        # kind: a filter that compiles but names no real outcome (a typo in a
-        # reason) selects nothing.
+        # Ours must select something on the captures that hold every outcome
+        # (one attempt of each failed kind; a stale ACK; a SYN-only capture
+        # with both undecided outcomes): a filter that compiles but names no
+        # real outcome (a typo in a reason) selects nothing.
         outcomes = os.path.join(REPO, "captures", "crafted", "outcomes-v4.pcap")
+        every_outcome = [os.path.join(REPO, "captures", "crafted", name) for name in
+                         ("outcomes-v4.pcap", "stale-ack-v4.pcap", "handshake-only-v4.pcap")]
         ours = 0
         for line in saved:
             name, expression = re.match(r'^"([^"]*)"\s+(.*)$', line).groups()
@@ -179,8 +182,9 @@ class ColouringRules(unittest.TestCase):
                 tshark("-C", "tcpconn", "-2", "-r", seed, "-Y", expression)
                 if name.startswith("tcpconn:"):
                     ours += 1
-                    selected = fields(outcomes, ["frame.number"], display_filter=expression,
-                                      extra=["-C", "tcpconn"])
+                    selected = [path for path in every_outcome
+                                if fields(path, ["frame.number"], display_filter=expression,
+                                          extra=["-C", "tcpconn"])]
                     self.assertTrue(selected, f"{name!r} selects no packet")
         self.assertGreater(ours, 0, "no saved filter named 'tcpconn: ...'")
         # ${tcpconn_attempts}: one row per labelled attempt, on the packet
