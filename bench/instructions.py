@@ -133,8 +133,8 @@ def main():
     gen = meta["command"].replace(bench.REPO + "/", "").replace(work + "/", "")
     lines = [f"Instructions (callgrind Ir), one run each, on `{gen}`: {packets:,} packets, "
              f"{meta['streams']:,} streams. Plugin sha256 {bench.sha256(tested)[:16]}… "
-             f"(`git describe --dirty` when this table was written: {git}). Startup (`-c 1`): A {start_a:,}, B {start_b:,} "
-             f"({start_b - start_a:+,}).",
+             f"(`git describe --dirty` when this table was written: {git}). "
+             f"Startup (`-c 1`): A {start_a:,}, B {start_b:,} ({start_b - start_a:+,}).",
              "",
              "| comparison | A | B | B/A | B/A without startup | added per packet "
              "| in dissect_tcpconn per packet |",

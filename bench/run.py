@@ -63,23 +63,14 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(REPO, "build")  # set_build() changes it
 GENCAP_SRC = os.path.join(REPO, "bench", "gencap.c")
 LUA_SRC = os.path.join(REPO, "bench", "tcpconn_lite.lua")
-_TSHARK_VERSION = []
 
-
-def tshark_version():
-    """(major, minor, micro) of the tshark on PATH."""
-    if not _TSHARK_VERSION:
-        out = subprocess.run(["tshark", "--version"], capture_output=True, text=True).stdout
-        m = re.search(r"\b(\d+)\.(\d+)\.(\d+)", out.splitlines()[0] if out else "")
-        if not m:
-            die(f"cannot tell tshark's version from: {out[:200]!r}")
-        _TSHARK_VERSION.append(tuple(int(x) for x in m.groups()))
-    return _TSHARK_VERSION[0]
+sys.path.insert(0, os.path.join(REPO, "tests"))
+import tshark_run  # noqa: E402  (one reading of tshark's release, shared with the tests)
 
 
 def plugin_subdir():
     """The personal plugin folder's release part: 4.0, 4.4, 4.6."""
-    return "%d.%d" % tshark_version()[:2]
+    return tshark_run.wireshark_version()
 
 
 def set_build(path):
@@ -402,9 +393,9 @@ def report(info, sizes, flood, correctness, work):
     w(f"- Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gib']:.1f} GiB RAM, kernel "
       f"{m['kernel']}, Debian {m['debian']}")
     w(f"- {m['tshark']}")
-    w(f"- Plugin: {os.path.relpath(BUILD, REPO)}/plugin/tcpconn.so as built at {info['plugin_time']} and copied at the "
-      f"start, sha256 {info['plugin_sha256'][:16]}…, tree `git describe --dirty` = "
-      f"{info['git']} at the start"
+    w(f"- Plugin: {os.path.relpath(BUILD, REPO)}/plugin/tcpconn.so as built at "
+      f"{info['plugin_time']} and copied at the start, sha256 {info['plugin_sha256'][:16]}…, "
+      f"tree `git describe --dirty` = {info['git']} at the start"
       + (" (the build folder was rebuilt by others during the run; these results are for "
          "the copy)"
          if info["plugin_changed"] else ""))

@@ -37,8 +37,8 @@ FIELDS = {
 }
 
 EXPERTS = ["refused", "no_answer", "icmp_unreachable", "half_open", "aborted_by_client",
-           "stale_connection", "established_after_retry", "reset_by_server", "reset_by_client", "closed_by_server",
-           "closed_by_client"]
+           "stale_connection", "established_after_retry", "reset_by_server", "reset_by_client",
+           "closed_by_server", "closed_by_client"]
 
 
 def labelled(reason=None):

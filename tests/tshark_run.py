@@ -12,6 +12,7 @@ The build passes TCPCONN_PLUGIN (the built .so) and TCPCONN_PLUGIN_SUBDIR
 major.minor of the tshark on the PATH).
 """
 import csv
+import functools
 import os
 import pwd
 import re
@@ -32,6 +33,7 @@ def _runs_as_root():
     return os.geteuid() == 0
 
 
+@functools.lru_cache(maxsize=None)
 def wireshark_version():
     """The major.minor of the tshark on the PATH, e.g. "4.0"."""
     out = subprocess.run(["tshark", "--version"], capture_output=True, text=True).stdout
