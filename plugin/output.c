@@ -238,14 +238,15 @@ typedef struct {
 static tcpconn_endpoints endpoints_of(const tcpconn_shown *s)
 {
     const tcpconn_wire *w = s->wire;
+    const tcpconn_found *f = &w->found;
     uint8_t orientation =
-        w->kind == TCPCONN_WIRE_SEGMENT ? w->segment.orientation : w->icmp.orientation;
+        f->kind == TCPCONN_FOUND_SEGMENT ? f->segment.orientation : f->icmp.orientation;
     bool sent_by_client = tcpconn_attempt_from_initiator(s->place->attempt, orientation);
     tcpconn_endpoints e = {
         .client = sent_by_client ? &w->src : &w->dst,
-        .client_port = sent_by_client ? w->src_port : w->dst_port,
+        .client_port = sent_by_client ? f->src_port : f->dst_port,
         .server = sent_by_client ? &w->dst : &w->src,
-        .server_port = sent_by_client ? w->dst_port : w->src_port,
+        .server_port = sent_by_client ? f->dst_port : f->src_port,
     };
     return e;
 }

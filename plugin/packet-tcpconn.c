@@ -6,7 +6,7 @@
  * data.
  *
  * The work is split four ways: wire.c finds the segment (or the ICMP error
- * quoting one) in the frame with headers.c; attempt.c and streams.c follow
+ * quoting one) in the frame with locate.c and headers.c; attempt.c and streams.c follow
  * each attempt and outcome.c says what it came to, without knowing anything
  * about Wireshark; output.c and stats.c show it. This file registers the
  * protocol, its preferences and the post-dissector that feeds the events.
@@ -46,8 +46,9 @@ static tcpconn_pref_bool pref_zeek_checksums = FALSE;
 static unsigned pref_capture_end_ms = 1000; /* one initial retransmission timeout */
 
 /* Per capture file: the attempts, in wmem_file_scope() so they go with the
- * file. */
+ * file, and where the previous frame had its IP header. */
 static tcpconn_streams *attempts;
+static tcpconn_locator locator;
 
 static void *file_scope_realloc(void *ctx _U_, void *ptr, size_t size)
 {
@@ -64,6 +65,7 @@ static void tcpconn_init(void)
     static const tcpconn_allocator file_scope = { file_scope_realloc, file_scope_free, NULL };
     tcpconn_streams_options options = { pref_zeek, (int64_t)pref_capture_end_ms * 1000000 };
     attempts = tcpconn_streams_new(&file_scope, &options);
+    tcpconn_locator_reset(&locator);
     /* The expert tap is registered after the handoffs, so look it up here. */
     expert_tap = find_tap_id("expert");
 }
@@ -99,17 +101,18 @@ static int dissect_tcpconn(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, 
     /* After the first pass only a tree or a tap can show anything. */
     if (!first_pass && !output_wanted)
         return 0;
-    if (!tcpconn_wire_read(pinfo, tvb, time_ns, pref_zeek && pref_zeek_checksums, &w))
+    if (!tcpconn_wire_read(&locator, pinfo, tvb, time_ns, pref_zeek && pref_zeek_checksums, &w))
         return 0;
 
-    bool segment = w.kind == TCPCONN_WIRE_SEGMENT;
+    const tcpconn_found *f = &w.found;
+    bool segment = f->kind == TCPCONN_FOUND_SEGMENT;
     tcpconn_place place;
     if (first_pass)
-        place = segment ? tcpconn_streams_segment(attempts, w.stream, &w.segment)
-                        : tcpconn_streams_icmp(attempts, w.stream, &w.icmp);
+        place = segment ? tcpconn_streams_segment(attempts, f->stream, &f->segment)
+                        : tcpconn_streams_icmp(attempts, f->stream, &f->icmp);
     else
-        place = segment ? tcpconn_streams_attempt_at(attempts, w.stream, pinfo->num)
-                        : tcpconn_streams_quoted_attempt(attempts, w.stream, &w.icmp);
+        place = segment ? tcpconn_streams_attempt_at(attempts, f->stream, pinfo->num)
+                        : tcpconn_streams_quoted_attempt(attempts, f->stream, &f->icmp);
     /* An ICMP error that does not quote an attempt's SYN shows nothing. */
     if (place.attempt == NULL || !output_wanted)
         return 0;
