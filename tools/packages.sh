@@ -10,6 +10,8 @@
 #        test      the test suite (tools/test.sh), setup's packages included
 #        versions  what tools/test.sh needs on top to run the suite on other
 #                  Debian releases (their systems are made with mmdebstrap)
+#        fuzz      clang's libFuzzer and coverage tools (tools/fuzz.sh); on
+#                  this machine only, not in the Debian systems
 #
 # "a|b" names alternatives: the first one apt offers is installed. The
 # Wireshark GUI is wireshark-qt up to Debian 12; from Debian 13 on it is
@@ -22,9 +24,10 @@ bsdextrautils"
 test="$setup python3 iproute2 nftables iputils-ping wireshark-qt|wireshark xvfb xdotool
 imagemagick tesseract-ocr tesseract-ocr-eng fonts-dejavu-core valgrind"
 versions="git mmdebstrap"
+fuzz="clang-14 libfuzzer-14-dev llvm-14 cmake"
 
 usage() {
-    echo "usage: $0 install|list setup|test|versions..." >&2
+    echo "usage: $0 install|list setup|test|versions|fuzz..." >&2
     exit 2
 }
 
@@ -37,6 +40,7 @@ for group in "$@"; do
         setup) wanted="$wanted $setup" ;;
         test) wanted="$wanted $test" ;;
         versions) wanted="$wanted $versions" ;;
+        fuzz) wanted="$wanted $fuzz" ;;
         *) usage ;;
     esac
 done

@@ -5,7 +5,9 @@
 # (tools/debian-system), and runs the README's first command, tools/setup.sh,
 # on a fresh Debian 12, 13 and unstable. It installs what it needs (apt, with
 # sudo when not root) and builds with warnings as errors. The output ends with
-# ctest's summary over every version; the exit status is ctest's.
+# ctest's summary over every version; the exit status is ctest's. The short
+# fuzz run (tools/fuzz.sh) needs clang 14 and libFuzzer: they are installed on
+# this machine only, so the Debian systems (which run --only host) skip it.
 #
 # Usage: tools/test.sh [--only WHAT[,WHAT...]]   (or TCPCONN_TEST_ONLY=WHAT,...)
 #   host            this machine's Wireshark only: build and run the suite
@@ -58,7 +60,7 @@ if [ "$wanted" = " host" ]; then
     exec ctest --test-dir build --output-on-failure
 fi
 
-tools/packages.sh install test versions
+tools/packages.sh install test versions fuzz
 start=$(date +%s)
 case $wanted in *host*)
     build_here
