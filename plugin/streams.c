@@ -334,13 +334,16 @@ tcpconn_place tcpconn_streams_segment(tcpconn_streams *t, uint32_t stream, const
     return place_of(a, stream, number + 1, now);
 }
 
-/* The latest attempt of the stream whose SYN the ICMP error quotes. */
+/* The latest attempt of the stream whose SYN the ICMP error quotes, among
+ * those begun by the error's frame: looked up again after the capture was
+ * read, an error must not go to an attempt that began after it. */
 static tcpconn_place quoted(const tcpconn_streams *t, uint32_t stream, const tcpconn_icmp_error *e)
 {
     stream = resolve(t, stream);
     tcpconn_place found = place_of(NULL, stream, 0, 0);
     unsigned n = 1;
-    for (const tcpconn_attempt *a = first_of(t, stream); a != NULL; a = next_of(t, a), n++) {
+    for (const tcpconn_attempt *a = first_of(t, stream); a != NULL && a->first_frame <= e->frame;
+         a = next_of(t, a), n++) {
         if (tcpconn_attempt_matches_icmp(a, e))
             found = place_of(a, stream, n, 0);
     }

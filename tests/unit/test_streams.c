@@ -282,6 +282,31 @@ static void test_icmp_decides_the_quoted_attempt(void)
     tcpconn_streams_free(t);
 }
 
+/* An ICMP error captured before the SYN it quotes (a capture merged from
+ * two interfaces can order them so) quotes no attempt when it is read, and
+ * must not be given to the later attempt when it is looked up again. */
+static void test_icmp_before_the_quoted_syn(void)
+{
+    tcpconn_streams *t = tcpconn_streams_new(&heap, &plain);
+    feed(t, 0, seg(1, 0, TCPCONN_ACK, 40, 70), true); /* the end of an earlier connection */
+    tcpconn_icmp_error early = {
+        .frame = 2, .orientation = 0, .quoted_seq = 500, .unreachable = true, .code = 1
+    };
+    tcpconn_place p = tcpconn_streams_icmp(t, 0, &early);
+    g_assert_null(p.attempt);
+    feed(t, 0, seg(3, 0, TCPCONN_SYN, 500, 0), true);
+    tcpconn_streams_finish(t);
+
+    g_assert_null(tcpconn_streams_quoted_attempt(t, 0, &early).attempt);
+    /* The same error after the SYN is the SYN's. */
+    tcpconn_icmp_error late = early;
+    late.frame = 4;
+    p = tcpconn_streams_quoted_attempt(t, 0, &late);
+    g_assert_nonnull(p.attempt);
+    g_assert_cmpuint(p.number, ==, 2);
+    tcpconn_streams_free(t);
+}
+
 static void test_attempts_per_stream_are_capped(void)
 {
     tcpconn_streams *t = tcpconn_streams_new(&heap, &plain);
@@ -456,6 +481,7 @@ int main(int argc, char **argv)
     g_test_add_func("/streams/independent", test_streams_are_independent);
     g_test_add_func("/streams/growth", test_large_stream_numbers_grow_the_table);
     g_test_add_func("/streams/icmp", test_icmp_decides_the_quoted_attempt);
+    g_test_add_func("/streams/icmp/before-the-quoted-syn", test_icmp_before_the_quoted_syn);
     g_test_add_func("/streams/cap", test_attempts_per_stream_are_capped);
     g_test_add_func("/servers/ids", test_server_ids);
     g_test_add_func("/servers/concurrency-recount", test_concurrency_recount);
