@@ -17,4 +17,14 @@
         }                                                                                          \
     } while (0)
 
+/* The same, naming the frame of the input it concerns. */
+#define FUZZ_CHECK_FRAME(frame, condition)                                                         \
+    do {                                                                                           \
+        if (!(condition)) {                                                                        \
+            fprintf(stderr, "%s:%d: frame %u: invariant broken: %s\n", __FILE__, __LINE__,         \
+                    (unsigned)(frame), #condition);                                                \
+            abort();                                                                               \
+        }                                                                                          \
+    } while (0)
+
 #endif /* TCPCONN_FUZZ_CHECK_H */
