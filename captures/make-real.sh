@@ -15,9 +15,10 @@
 # only, so each filter carries its IPv6 form too: (ip6[6] == 6 and ip6[53] & FLAGS != 0).  The views are
 # labelled from their own packets like every capture; "the capture's last frame" is their last kept frame.
 #
-# Labels follow the outcome rules of issue 12 (capture-ended, ack-not-captured, stale-connection, same-ISN
-# retries): a scenario that waits for an answer lets the capture go on afterwards (a ping, whose echo
-# request and reply the capture keeps) so that its last packet is not within 1s of the capture's end.
+# Labels follow tcpconn's outcome rules (capture-ended, ack-not-captured, stale-connection, same-ISN
+# retries, retransmissions as evidence): a scenario that waits for an answer lets the capture go on
+# afterwards (a ping, whose echo request and reply the capture keeps) so that its last packet is not
+# within 1s of the capture's end, unless the scenario is about the capture stopping.
 #
 # Needs root and Debian packages only: iproute2 nftables tcpdump tshark python3-scapy (/usr/bin/python3).
 # Usage: captures/make-real.sh [--jobs N] [--only NAME... [--install]] [--views] [--check] [--list]

@@ -277,6 +277,11 @@ static void initiator_segment(tcpconn_attempt *a, const tcpconn_segment *s)
 static void responder_syn(tcpconn_attempt *a, const tcpconn_segment *s)
 {
     if (!(a->flags & TCPCONN_A_RESPONDER_SYN)) {
+        /* The client's RST or FIN came before any answer; this one shows
+         * the handshake went on regardless (the client's kernel resetting
+         * a bogus segment, then taking the real SYN-ACK). */
+        if (a->decision == TCPCONN_DECIDED_ABORTED)
+            a->decision = TCPCONN_DECIDED_NOTHING;
         a->flags |= TCPCONN_A_RESPONDER_SYN;
         a->responder_isn = s->seq;
     }
@@ -326,6 +331,11 @@ static void responder_segment(tcpconn_attempt *a, const tcpconn_segment *s)
         note_end(a, s, true);
         return;
     }
+    /* A FIN before the responder's own SYN uses a sequence number it has
+     * not chosen yet: no TCP sends it, it ends nothing and implies no
+     * SYN-ACK. */
+    if ((f & (TCPCONN_SYN | TCPCONN_FIN)) == TCPCONN_FIN && !(a->flags & TCPCONN_A_RESPONDER_SYN))
+        return;
     if (f & TCPCONN_SYN) {
         responder_syn(a, s);
     } else if ((f & TCPCONN_ACK) && !(a->flags & TCPCONN_A_RESPONDER_SYN) &&
@@ -362,9 +372,43 @@ bool tcpconn_attempt_is_settled(const tcpconn_attempt *a)
     case TCPCONN_DECIDED_REFUSED:
     case TCPCONN_DECIDED_ICMP:
         return false; /* a same-ISN retry may still connect */
+    case TCPCONN_DECIDED_ABORTED:
+        /* Before any SYN-ACK, the handshake may still go on (responder_syn). */
+        return (a->flags & TCPCONN_A_RESPONDER_SYN) != 0;
     default:
         return true;
     }
+}
+
+bool tcpconn_attempt_retried_unanswered(const tcpconn_attempt *a)
+{
+    return a->syn_count > 1 && a->decision == TCPCONN_DECIDED_NOTHING &&
+           !(a->flags & (TCPCONN_A_RESPONDER_SYN | TCPCONN_A_STALE_ACK | TCPCONN_A_CONNECTED));
+}
+
+bool tcpconn_attempt_synack_resent_unacked(const tcpconn_attempt *a)
+{
+    return (a->flags & TCPCONN_A_RESPONDER_SYN) && a->synack_count > a->syn_count &&
+           a->decision == TCPCONN_DECIDED_NOTHING && !(a->flags & TCPCONN_A_CONNECTED);
+}
+
+/* Something a reader can already act on: a final outcome, or evidence that
+ * the attempt is failing (which a later answer may still overrule). */
+static bool shows_verdict(const tcpconn_attempt *a)
+{
+    const uint16_t resent_after_ack = TCPCONN_A_SYNACK_AFTER_ACK | TCPCONN_A_DATA;
+    return tcpconn_attempt_is_settled(a) || answered_with_error(a) ||
+           tcpconn_attempt_retried_unanswered(a) || tcpconn_attempt_synack_resent_unacked(a) ||
+           (a->flags & resent_after_ack) == TCPCONN_A_SYNACK_AFTER_ACK;
+}
+
+/* TCPCONN_NOW_VERDICT, the first time the attempt shows one. */
+static unsigned note_verdict(tcpconn_attempt *a)
+{
+    if ((a->flags & TCPCONN_A_VERDICT) || !shows_verdict(a))
+        return 0;
+    a->flags |= TCPCONN_A_VERDICT;
+    return TCPCONN_NOW_VERDICT;
 }
 
 /* Feeds `s` and reports what changed. */
@@ -383,7 +427,7 @@ static unsigned feed(tcpconn_attempt *a, const tcpconn_segment *s, bool settled)
         now |= TCPCONN_NOW_CLOSED;
     if (!settled && tcpconn_attempt_is_settled(a))
         now |= TCPCONN_NOW_SETTLED;
-    return now;
+    return now | note_verdict(a);
 }
 
 unsigned tcpconn_attempt_start(tcpconn_attempt *a, const tcpconn_segment *s)
@@ -407,7 +451,9 @@ unsigned tcpconn_attempt_start(tcpconn_attempt *a, const tcpconn_segment *s)
     /* The handshake started before the capture. A SYN-ACK still tells who
      * the initiator is and which ISN it used; otherwise the ports tell who
      * the server is, and failing that the sender is taken as the client. */
-    bool synack = (s->flags & (TCPCONN_SYN | TCPCONN_ACK)) == (TCPCONN_SYN | TCPCONN_ACK);
+    /* With RST set it is no SYN-ACK (crafted flag sweeps): it answers nothing. */
+    bool synack =
+        (s->flags & (TCPCONN_SYN | TCPCONN_ACK | TCPCONN_RST)) == (TCPCONN_SYN | TCPCONN_ACK);
     bool sender_is_server =
         synack || tcpconn_guess_server(s->src_port, s->dst_port) == TCPCONN_SERVER_IS_SOURCE;
     if ((s->orientation != 0) != sender_is_server)
@@ -441,5 +487,5 @@ unsigned tcpconn_attempt_icmp(tcpconn_attempt *a, const tcpconn_icmp_error *e)
     decide_answer(a, TCPCONN_DECIDED_ICMP, e->frame, e->time_ns);
     a->icmp_code = e->code;
     close_attempt(a, e->time_ns);
-    return closed ? 0 : TCPCONN_NOW_CLOSED;
+    return (closed ? 0 : TCPCONN_NOW_CLOSED) | note_verdict(a);
 }

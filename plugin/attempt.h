@@ -74,6 +74,7 @@ enum {
     TCPCONN_A_STALE_ACK = 1 << 13,          /* responder answered a SYN with an ACK for an old
                                                connection on the same ports */
     TCPCONN_A_INITIATOR_SEEN = 1 << 14,     /* the initiator has sent a segment */
+    TCPCONN_A_VERDICT = 1 << 15,            /* TCPCONN_NOW_VERDICT has been reported */
 };
 
 /* What a segment or ICMP error changed, reported as it happens so that the
@@ -81,6 +82,9 @@ enum {
 enum {
     TCPCONN_NOW_CLOSED = 1 << 0,  /* the attempt stopped counting as open (once per attempt) */
     TCPCONN_NOW_SETTLED = 1 << 1, /* later packets can no longer change the outcome */
+    TCPCONN_NOW_VERDICT = 1 << 2, /* the first packet with a verdict (once per attempt): the
+                                     outcome settled, or the attempt showed it was failing (an
+                                     error answered the SYN, a retransmission got no answer) */
 };
 
 /* Starts a new attempt with its first segment. Returns transitions. */
@@ -107,6 +111,15 @@ unsigned tcpconn_attempt_icmp(tcpconn_attempt *a, const tcpconn_icmp_error *e);
 
 /* True once later packets can no longer change the outcome. */
 bool tcpconn_attempt_is_settled(const tcpconn_attempt *a);
+
+/* The client sent its SYN more than once and nothing has answered: its own
+ * retransmission timer says no answer came in time. */
+bool tcpconn_attempt_retried_unanswered(const tcpconn_attempt *a);
+
+/* The server sent more SYN-ACKs than it got SYNs, and the handshake has not
+ * completed: its own retransmission timer says no ACK came in time. (A
+ * SYN-ACK answering a retransmitted SYN says nothing about the ACK.) */
+bool tcpconn_attempt_synack_resent_unacked(const tcpconn_attempt *a);
 
 /* True when the segment came from the attempt's initiator. */
 bool tcpconn_attempt_from_initiator(const tcpconn_attempt *a, uint8_t orientation);

@@ -6,6 +6,7 @@
 #include "outcome.h"
 
 #include <stdio.h>
+#include <string.h>
 
 /* One row per outcome: its token, its statistics group, and the expert item
  * its deciding frame gets when the server or when the client ended it. */
@@ -27,13 +28,14 @@ static const struct {
      * may still connect. */
     [TCPCONN_REFUSED] = { "refused", TCPCONN_GROUP_FAILED, TCPCONN_EXPERT_REFUSED,
                           TCPCONN_EXPERT_REFUSED, true },
+    /* Provisional only after a retransmission went unanswered: a fact too. */
     [TCPCONN_NO_ANSWER] = { "no-answer", TCPCONN_GROUP_FAILED, TCPCONN_EXPERT_NO_ANSWER,
-                            TCPCONN_EXPERT_NO_ANSWER, false },
+                            TCPCONN_EXPERT_NO_ANSWER, true },
     [TCPCONN_ICMP_UNREACHABLE] = { "icmp-unreachable", TCPCONN_GROUP_FAILED,
                                    TCPCONN_EXPERT_ICMP_UNREACHABLE, TCPCONN_EXPERT_ICMP_UNREACHABLE,
                                    true },
     [TCPCONN_HALF_OPEN] = { "half-open", TCPCONN_GROUP_FAILED, TCPCONN_EXPERT_HALF_OPEN,
-                            TCPCONN_EXPERT_HALF_OPEN, false },
+                            TCPCONN_EXPERT_HALF_OPEN, true },
     [TCPCONN_ABORTED_BY_CLIENT] = { "aborted-by-client", TCPCONN_GROUP_FAILED,
                                     TCPCONN_EXPERT_ABORTED_BY_CLIENT,
                                     TCPCONN_EXPERT_ABORTED_BY_CLIENT, false },
@@ -112,23 +114,36 @@ const char *tcpconn_group_name(tcpconn_group g)
 }
 
 /* An attempt that nothing decided and that never connected: it was still
- * waiting for an answer when its packets stopped. */
+ * waiting for an answer when its packets stopped. A retransmission is its
+ * sender's own statement that no answer came in time, however soon after
+ * it the capture ends; one SYN (or SYN-ACK) is evidence only once it had
+ * time to be answered or retried. */
 static tcpconn_reason waiting_reason(const tcpconn_attempt *a, const tcpconn_capture *c)
 {
+    bool synack = (a->flags & TCPCONN_A_RESPONDER_SYN) != 0;
+    if (tcpconn_attempt_synack_resent_unacked(a))
+        return TCPCONN_HALF_OPEN;
+    if (tcpconn_attempt_retried_unanswered(a))
+        return TCPCONN_NO_ANSWER;
     if (!c->complete)
         return TCPCONN_IN_PROGRESS;
     /* A capture without any plain ACK cannot show the one that completes a
-     * handshake, however long it ran; only a re-sent SYN-ACK shows that it
-     * never came. */
-    bool synack = (a->flags & TCPCONN_A_RESPONDER_SYN) != 0;
-    if (synack && c->handshake_only && a->synack_count == 1)
+     * handshake, however long it ran; only a SYN-ACK the server re-sent on
+     * its own shows that it never came. */
+    if (synack && c->handshake_only && a->synack_count > 0)
         return TCPCONN_ACK_NOT_CAPTURED;
-    /* Packets until the capture stopped: an answer may have been on its way. */
-    if (c->end_ns - tcpconn_attempt_end_ns(a) < c->end_window_ns)
+    if (tcpconn_capture_stopped_while_waiting(a, c))
         return TCPCONN_CAPTURE_ENDED;
     if (a->flags & TCPCONN_A_STALE_ACK)
         return TCPCONN_STALE_CONNECTION;
     return synack ? TCPCONN_HALF_OPEN : TCPCONN_NO_ANSWER;
+}
+
+bool tcpconn_capture_stopped_while_waiting(const tcpconn_attempt *a, const tcpconn_capture *c)
+{
+    return c->complete && a->decision == TCPCONN_DECIDED_NOTHING &&
+           !(a->flags & TCPCONN_A_CONNECTED) &&
+           c->end_ns - tcpconn_attempt_end_ns(a) < c->end_window_ns;
 }
 
 static tcpconn_reason reason_of(const tcpconn_attempt *a, const tcpconn_capture *c)
@@ -176,6 +191,7 @@ tcpconn_outcome tcpconn_outcome_of(const tcpconn_attempt *a, const tcpconn_captu
     o.failed = reasons[o.reason].group == TCPCONN_GROUP_FAILED;
     o.connected = (a->flags & TCPCONN_A_CONNECTED) && a->decision != TCPCONN_DECIDED_NOT_SEEN;
     o.ended_by = ended_by(a);
+    o.capture_stopped = tcpconn_capture_stopped_while_waiting(a, c);
     o.expert = o.ended_by == TCPCONN_SIDE_CLIENT ? reasons[o.reason].expert_client
                                                  : reasons[o.reason].expert_server;
     if (o.provisional && !reasons[o.reason].expert_while_reading)
@@ -255,7 +271,34 @@ static void answered_syns(const tcpconn_attempt *a, char *buf, size_t len)
                  after, plural(after));
 }
 
-static void describe_half_open(const tcpconn_attempt *a, const char *server, char *buf, size_t len)
+/* "; the capture ended 0.50 s after the last SYN, while the client may
+ * still have been retrying" when the capture stopped while the attempt
+ * waited, so that a reader can tell giving up from stopping the capture. */
+static void capture_stop_clause(const tcpconn_attempt *a, const tcpconn_outcome *o,
+                                const tcpconn_capture *c, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    if (!o->capture_stopped)
+        return;
+    int64_t gap_us = (c->end_ns - tcpconn_attempt_end_ns(a)) / 1000;
+    char gap[TCPCONN_DURATION_LEN];
+    tcpconn_format_duration(gap, gap_us < 0 ? 0 : (uint32_t)gap_us);
+    if (o->reason == TCPCONN_NO_ANSWER)
+        snprintf(buf, len,
+                 "; the capture ended %s after the last SYN, while the client may still have "
+                 "been retrying",
+                 gap);
+    else if (o->reason == TCPCONN_HALF_OPEN)
+        snprintf(buf, len,
+                 "; the capture ended %s after the attempt's last packet, while the server may "
+                 "still have been re-sending its SYN-ACK",
+                 gap);
+    else if (o->reason == TCPCONN_STALE_CONNECTION)
+        snprintf(buf, len, "; the capture ended %s after the attempt's last packet", gap);
+}
+
+static void describe_half_open(const tcpconn_attempt *a, const tcpconn_outcome *o,
+                               const char *server, char *buf, size_t len)
 {
     if (a->flags & TCPCONN_A_SYNACK_AFTER_ACK)
         snprintf(buf, len,
@@ -275,8 +318,8 @@ static void describe_half_open(const tcpconn_attempt *a, const char *server, cha
     else
         snprintf(buf, len,
                  "TCP handshake with %s never completed (half-open): %u SYN-ACK%s, no ACK "
-                 "from the client",
-                 server, a->synack_count, plural(a->synack_count));
+                 "from the client%s",
+                 server, a->synack_count, plural(a->synack_count), o->provisional ? " yet" : "");
 }
 
 static void describe_in_progress(const tcpconn_attempt *a, const char *server, char *buf,
@@ -303,7 +346,8 @@ void tcpconn_describe(const tcpconn_attempt *a, const tcpconn_outcome *o, const 
 {
     unsigned syns = a->syn_count;
     const char *who = o->ended_by == TCPCONN_SIDE_SERVER ? "server" : "client";
-    char took[TCPCONN_DURATION_LEN], window[TCPCONN_DURATION_LEN], counts[64];
+    char took[TCPCONN_DURATION_LEN], window[TCPCONN_DURATION_LEN], counts[64], stop[160];
+    size_t used;
 
     switch (o->reason) {
     case TCPCONN_IN_PROGRESS:
@@ -328,8 +372,9 @@ void tcpconn_describe(const tcpconn_attempt *a, const tcpconn_outcome *o, const 
         break;
     case TCPCONN_NO_ANSWER:
         snprintf(buf, len,
-                 "TCP connection got no answer: %u SYN%s to %s over %s, nothing came back", syns,
-                 plural(syns), server, tcpconn_format_duration(took, a->outcome_us));
+                 "TCP connection got no answer%s: %u SYN%s to %s over %s, nothing came back%s",
+                 o->provisional ? " so far" : "", syns, plural(syns), server,
+                 tcpconn_format_duration(took, a->outcome_us), o->provisional ? " yet" : "");
         break;
     case TCPCONN_ICMP_UNREACHABLE:
         answered_syns(a, counts, sizeof counts);
@@ -340,7 +385,7 @@ void tcpconn_describe(const tcpconn_attempt *a, const tcpconn_outcome *o, const 
                  tcpconn_format_duration(took, a->outcome_us), counts);
         break;
     case TCPCONN_HALF_OPEN:
-        describe_half_open(a, server, buf, len);
+        describe_half_open(a, o, server, buf, len);
         break;
     case TCPCONN_ABORTED_BY_CLIENT:
         snprintf(buf, len,
@@ -384,6 +429,10 @@ void tcpconn_describe(const tcpconn_attempt *a, const tcpconn_outcome *o, const 
         snprintf(buf, len, "TCP connection to %s", server);
         break;
     }
+    capture_stop_clause(a, o, c, stop, sizeof stop);
+    used = strlen(buf);
+    if (stop[0] != '\0' && used < len)
+        snprintf(buf + used, len - used, "%s", stop);
 }
 
 bool tcpconn_expert_text(const tcpconn_attempt *a, const tcpconn_outcome *o, char *buf, size_t len)

@@ -90,10 +90,18 @@ typedef struct {
     bool failed;           /* did not connect */
     bool connected;        /* connect time means something */
     tcpconn_side ended_by; /* whose FIN or RST came first */
+    bool capture_stopped;  /* the capture ended within end_window_ns of the attempt's last
+                              packet, while it still waited for an answer */
     tcpconn_expert expert; /* for the deciding frame, or TCPCONN_EXPERT_NONE */
 } tcpconn_outcome;
 
 tcpconn_outcome tcpconn_outcome_of(const tcpconn_attempt *a, const tcpconn_capture *c);
+
+/* True when the whole capture has been read and it ended less than
+ * end_window_ns after the attempt's last packet, while the attempt was
+ * still waiting for an answer: the client (or server) may have been about
+ * to retry. */
+bool tcpconn_capture_stopped_while_waiting(const tcpconn_attempt *a, const tcpconn_capture *c);
 
 /* The token shown in tcpconn.reason, e.g. "refused". */
 const char *tcpconn_reason_name(tcpconn_reason r);

@@ -22,6 +22,7 @@ static int hf_attempt = -1;
 static int hf_reason = -1;
 static int hf_failed = -1;
 static int hf_provisional = -1;
+static int hf_capture_stopped = -1;
 static int hf_syn_count = -1;
 static int hf_synack_count = -1;
 static int hf_connect_time = -1;
@@ -79,6 +80,15 @@ static void register_fields(void)
           { "Provisional", "tcpconn.provisional", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
             "Present only while later packets could still change the outcome (one-pass "
             "reading and live capture)",
+            HFILL } },
+        { &hf_capture_stopped,
+          { "Capture stopped while waiting", "tcpconn.capture_stopped", FT_BOOLEAN, BASE_NONE,
+            NULL, 0x0,
+            "Present only when the whole capture has been read and its last frame came less "
+            "than tcpconn.capture_end_ms after this attempt's last packet, while the attempt "
+            "was still waiting for an answer: the client or server may still have been "
+            "retrying when the capture stopped. Tells a client that gave up from a capture "
+            "that was stopped",
             HFILL } },
         { &hf_syn_count,
           { "SYNs sent", "tcpconn.syn_count", FT_UINT32, BASE_DEC, NULL, 0x0,
@@ -338,6 +348,8 @@ void tcpconn_output_tree(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
         add_flag(st, hf_failed, tvb);
     if (o->provisional)
         add_flag(st, hf_provisional, tvb);
+    if (o->capture_stopped)
+        add_flag(st, hf_capture_stopped, tvb);
     if (s->zeek != NULL)
         add_zeek_view(st, tvb, s->zeek);
     if (o->ended_by != TCPCONN_SIDE_NONE)

@@ -126,9 +126,10 @@ static int dissect_tcpconn(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, 
                             tcpconn_streams_zeek(attempts, place.attempt),
                             pref_note_retries };
 
-    /* Each attempt is counted once: where it settled while reading in one
-     * pass, on its deciding frame afterwards. */
-    if (stats_wanted && (first_pass ? (place.now & TCPCONN_NOW_SETTLED) != 0
+    /* Each attempt is counted once: in one pass with its first verdict (where
+     * it settled or first showed a failure), on its deciding frame after a
+     * full pass. */
+    if (stats_wanted && (first_pass ? (place.now & TCPCONN_NOW_VERDICT) != 0
                                     : pinfo->num == place.attempt->outcome_frame))
         tcpconn_output_tap(tcpconn_tap, pinfo, &shown);
     /* A tree nobody shows and that no filter, column or colouring rule asks
@@ -155,10 +156,12 @@ static void proto_register_tcpconn(void)
         &pref_note_retries);
     prefs_register_uint_preference(
         prefs, "capture_end_ms", "Cut off by the end of the capture (ms)",
-        "An attempt still waiting for an answer whose last packet came less than this many "
-        "milliseconds before the capture's last frame is reported capture-ended, not failed: "
-        "the capture stopped too soon to tell. 1000 is one initial retransmission timeout; 0 "
-        "turns this off. Takes effect when a capture is (re)loaded",
+        "An attempt that sent one SYN (and got at most one SYN-ACK) and was still waiting "
+        "for an answer when the capture's last frame came less than this many milliseconds "
+        "later is reported capture-ended, not failed: it had no time to be answered or "
+        "retried. A retransmitted SYN or SYN-ACK that got no answer is failed however soon "
+        "the capture ended; tcpconn.capture_stopped marks such attempts. 1000 is one initial "
+        "retransmission timeout; 0 turns this off. Takes effect when a capture is (re)loaded",
         10, &pref_capture_end_ms);
     prefs_register_bool_preference(
         prefs, "zeek", "Zeek conn_state and history",

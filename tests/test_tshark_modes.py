@@ -9,7 +9,7 @@ import subprocess
 import unittest
 
 import demo_report
-from tshark_run import FAILED, REPO, command, fields, read_labels, tshark
+from tshark_run import FAILED, REPO, command, fields, present, read_labels, tshark
 
 CRAFTED = os.path.join(REPO, "captures", "crafted")
 OUTCOMES = os.path.join(CRAFTED, "outcomes-v4.pcap")
@@ -20,6 +20,7 @@ FIELDS = {
     "tcpconn.reason": "FT_STRING",
     "tcpconn.failed": "FT_BOOLEAN",
     "tcpconn.provisional": "FT_BOOLEAN",
+    "tcpconn.capture_stopped": "FT_BOOLEAN",
     "tcpconn.syn_count": "FT_UINT32",
     "tcpconn.synack_count": "FT_UINT32",
     "tcpconn.connect_time": "FT_RELATIVE_TIME",
@@ -109,12 +110,29 @@ class DisplayFilter(unittest.TestCase):
                          collections.Counter(l["reason"] for l in labelled()))
 
     def test_one_pass_filter_finds_the_deciding_packets(self):
-        # One pass: a RST already says refused, but an unanswered SYN cannot
-        # say no-answer yet.
+        # One pass: a RST already says refused; an unanswered SYN says
+        # no-answer from its first retransmission on, never on the first SYN.
         self.assertEqual(len(self.frames('tcpconn.reason == "refused"', two_pass=False)),
                          len(labelled("refused")))  # the RSTs; the SYNs were still in-progress
-        self.assertEqual(self.frames('tcpconn.reason == "no-answer"', two_pass=False), set())
-        self.assertEqual(len(self.frames('tcpconn.reason == "no-answer"', two_pass=True)), 3)
+        # Expected from the packets themselves: each SYN retransmitted
+        # before anything came back from the server.
+        expected, answered, seen_syn = set(), set(), set()
+        for r in fields(OUTCOMES, ["frame.number", "tcpconn.stream", "tcpconn.client",
+                                   "tcp.srcport", "tcp.flags.syn", "tcp.flags.ack", "icmp.type"],
+                        two_pass=True, display_filter="tcpconn"):
+            stream = r["tcpconn.stream"]
+            from_client = r["tcpconn.client"].endswith(":" + r["tcp.srcport"]) and not r["icmp.type"]
+            if not from_client:
+                answered.add(stream)
+            elif present(r["tcp.flags.syn"]) and not present(r["tcp.flags.ack"]):
+                if stream in seen_syn and stream not in answered:
+                    expected.add(r["frame.number"])
+                seen_syn.add(stream)
+        shown = fields(OUTCOMES, ["frame.number", "tcpconn.provisional"], two_pass=False,
+                       display_filter='tcpconn.reason == "no-answer"')
+        self.assertTrue(all(present(r["tcpconn.provisional"]) for r in shown))
+        self.assertEqual({r["frame.number"] for r in shown}, expected)
+        self.assertGreaterEqual(len(expected), 3, "retransmitted SYNs in the capture")
 
 
 class PortReuse(unittest.TestCase):

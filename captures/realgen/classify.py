@@ -3,8 +3,8 @@
 
 Reads a capture with scapy (python3-scapy), splits it into TCP connection
 attempts and gives each one a reason from the tcpconn vocabulary, by the
-outcome rules of issue 12 (capture-ended, ack-not-captured, stale-connection,
-same-ISN retries, sequence numbers as evidence).  Ports and addresses come
+tcpconn outcome rules (capture-ended, ack-not-captured, stale-connection,
+same-ISN retries, sequence numbers and retransmissions as evidence).  Ports and addresses come
 from the capture itself.
 
 Standalone use:  /usr/bin/python3 classify.py FILE [CLIENT_ADDR ...]
@@ -19,11 +19,18 @@ Rules, in short (the lead's spec is the reference):
   Payload evidence: a segment with payload, a FIN/RST (or any segment) whose
   sequence number lies beyond its sender's ISN+1, or whose ACK lies beyond the
   peer's ISN+1.
-- Waiting attempts (would be no-answer / half-open / stale-connection) whose
-  last packet is less than 1 s before the file's last frame: capture-ended.
+- A retransmission is its sender's own statement that no answer came: SYNs
+  sent more than once and never answered are no-answer, more SYN-ACKs than
+  SYNs without the handshake completing is half-open, however soon the file
+  ends after them.
+- Other waiting attempts (would be no-answer / half-open / stale-connection)
+  whose last packet is less than 1 s before the file's last frame:
+  capture-ended.
 - A file with no TCP segment lacking SYN, FIN and RST (a SYN-only or
-  SYN/FIN/RST capture filter): SYN + exactly one SYN-ACK and nothing else is
-  ack-not-captured.
+  SYN/FIN/RST capture filter): SYN-ACKs that answer SYNs (no more SYN-ACKs
+  than SYNs) and nothing else is ack-not-captured.
+- A FIN from the server before its SYN-ACK is no TCP close and decides
+  nothing; a client RST before any SYN-ACK gives way to a later SYN-ACK.
 """
 import ipaddress
 import logging
@@ -374,9 +381,12 @@ def classify_attempt(att, last_ts, handshake_only):
                 continue          # simultaneous open: the initiator's SYN-ACK
         else:
             if fl & F_SYN:
+                first_answer = sisn is None
                 sisn = ev["seq"]
                 if fail in ("icmp-unreachable", "refused"):
                     fail = None   # answered after all (a same-ISN retry, or an error that did not stop it)
+                elif fail == "aborted-by-client" and first_answer:
+                    fail = None   # the client's RST came before any answer; the handshake went on
                 if fl & F_ACK:
                     info["synack"] += 1
                     if handshake:
@@ -440,16 +450,22 @@ def classify_attempt(att, last_ts, handshake_only):
     elif fail:
         reason = fail
     elif sisn is not None:
-        if handshake_only and info["synack"] == 1 and not info["responder_syn"]:
+        if info["synack"] > info["syn"]:
+            reason = "half-open"          # more SYN-ACKs than SYNs: the server's own retransmission
+        elif handshake_only and info["synack"] >= 1 and not info["responder_syn"]:
             reason = "ack-not-captured"
         else:
             waiting = "half-open"
     elif info["stale"]:
         waiting = "stale-connection"
+    elif info["syn"] > 1:
+        reason = "no-answer"              # the client's own retransmission got no answer
     else:
         waiting = "no-answer"
     info["handshake"] = handshake
     info["end_gap"] = last_ts - info["last_ts"]
+    # still waiting for an answer when the capture stopped (tcpconn.capture_stopped)
+    info["capture_stopped"] = not handshake and not fail and info["end_gap"] < CAPTURE_END
     if waiting:
         info["would_be"] = waiting
         reason = "capture-ended" if info["end_gap"] < CAPTURE_END else waiting
@@ -470,15 +486,21 @@ def classify_file(path, client_addrs=()):
 
 
 def why(info):
-    """Why the reason follows, where the rules of issue 12 make it differ from the obvious one ('' else)."""
+    """Why the reason follows, where tcpconn's rules make it differ from the obvious one ('' else)."""
     r = info["reason"]
+    if r == "no-answer" and info["syn"] > 1 and info.get("capture_stopped"):
+        return ("the SYN was retransmitted and never answered, the client's own statement that nothing came "
+                "back: failed although its last packet is %.2fs before the file's last frame" % info["end_gap"])
+    if r == "half-open" and info["synack"] > info["syn"] and info.get("capture_stopped"):
+        return ("more SYN-ACKs than SYNs, the server re-sending on its own for want of an ACK: failed although "
+                "its last packet is %.2fs before the file's last frame" % info["end_gap"])
     if r == "capture-ended":
         return ("still waiting (it would be %s) and its last packet is %.2fs before the file's last frame, "
                 "less than 1s" % (info["would_be"], info["end_gap"]))
     if info.get("would_be"):
         return "its last packet is %.2fs before the file's last frame (1s or more)" % info["end_gap"]
     if r == "ack-not-captured":
-        return ("no segment without SYN, FIN or RST anywhere in the file, and SYN + exactly one SYN-ACK: "
+        return ("no segment without SYN, FIN or RST anywhere in the file, and SYN-ACKs that only answer SYNs: "
                 "the ACK could not have been captured")
     if r.startswith("established") and info.get("seq_evidence"):
         return "no ACK or payload kept: sequence and acknowledgment numbers of the FINs prove both"
@@ -529,7 +551,7 @@ def describe(info):
             "established") else "data")
     if info.get("would_be") and info["reason"] == "capture-ended":
         parts.append("last packet %.2fs before the end (would be %s)" % (info["end_gap"], info["would_be"]))
-    elif info.get("would_be"):
+    elif info.get("would_be") or (info.get("capture_stopped") and info["reason"] in ("no-answer", "half-open")):
         parts.append("last packet %.2fs before the end" % info["end_gap"])
     return ", ".join(parts)
 

@@ -137,7 +137,7 @@ static void test_established_with_data(void)
     uint32_t ack_frame = client_ack(&s, 1 * MS);
     g_assert_true(provisional(&s));
     send(&s, true, ACK, CLIENT_ISN + 1, SERVER_ISN + 1, 100, 0);
-    g_assert_cmpuint(s.now_flags, ==, TCPCONN_NOW_SETTLED);
+    g_assert_cmpuint(s.now_flags, ==, TCPCONN_NOW_SETTLED | TCPCONN_NOW_VERDICT);
     assert_outcome(&s, TCPCONN_ESTABLISHED, TCPCONN_ESTABLISHED);
     g_assert_false(provisional(&s));
     g_assert_true(outcome(&s, true).connected);
@@ -193,7 +193,7 @@ static void test_refused(void)
     script_init(&s);
     client_syn(&s, 0);
     uint32_t rst = server_refuses(&s, 410000);
-    g_assert_cmpuint(s.now_flags, ==, TCPCONN_NOW_CLOSED);
+    g_assert_cmpuint(s.now_flags, ==, TCPCONN_NOW_CLOSED | TCPCONN_NOW_VERDICT);
     assert_outcome(&s, TCPCONN_REFUSED, TCPCONN_REFUSED);
     /* A same-ISN retry may still follow: not final in one pass, but the
      * refusal is a fact, so its expert item is already there. */
@@ -350,11 +350,19 @@ static void test_no_answer(void)
     script s;
     script_init(&s);
     client_syn(&s, 0);
-    client_syn(&s, 1000 * MS);
-    client_syn(&s, 2000 * MS);
-    assert_outcome(&s, TCPCONN_IN_PROGRESS, TCPCONN_NO_ANSWER);
-    g_assert_true(provisional(&s));
+    g_assert_cmpuint(s.now_flags, ==, 0);
+    g_assert_cmpint(outcome(&s, false).reason, ==, TCPCONN_IN_PROGRESS);
     g_assert_cmpint(outcome(&s, false).expert, ==, TCPCONN_EXPERT_NONE);
+    /* The first retransmission is the client's own statement that nothing
+     * came back: a provisional failure from that packet on. */
+    client_syn(&s, 1000 * MS);
+    g_assert_cmpuint(s.now_flags, ==, TCPCONN_NOW_VERDICT);
+    g_assert_true(outcome(&s, false).failed);
+    client_syn(&s, 2000 * MS);
+    g_assert_cmpuint(s.now_flags, ==, 0); /* a verdict is reported once */
+    assert_outcome(&s, TCPCONN_NO_ANSWER, TCPCONN_NO_ANSWER);
+    g_assert_true(provisional(&s));
+    g_assert_cmpint(outcome(&s, false).expert, ==, TCPCONN_EXPERT_NO_ANSWER);
     g_assert_cmpint(outcome(&s, true).expert, ==, TCPCONN_EXPERT_NO_ANSWER);
     /* time_to_outcome runs to the last SYN. */
     g_assert_cmpuint(s.a.outcome_frame, ==, 3);
@@ -410,7 +418,7 @@ static void test_icmp_unreachable(void)
     client_syn(&s, 0);
     tcpconn_icmp_error e = icmp_error(&s, 13, CLIENT_ISN, true);
     g_assert_true(tcpconn_attempt_matches_icmp(&s.a, &e));
-    g_assert_cmpuint(tcpconn_attempt_icmp(&s.a, &e), ==, TCPCONN_NOW_CLOSED);
+    g_assert_cmpuint(tcpconn_attempt_icmp(&s.a, &e), ==, TCPCONN_NOW_CLOSED | TCPCONN_NOW_VERDICT);
     assert_outcome(&s, TCPCONN_ICMP_UNREACHABLE, TCPCONN_ICMP_UNREACHABLE);
     g_assert_cmpint(outcome(&s, false).expert, ==, TCPCONN_EXPERT_ICMP_UNREACHABLE);
     g_assert_cmpuint(s.a.outcome_frame, ==, e.frame);
@@ -483,7 +491,7 @@ static void test_synack_after_icmp_overrules_it(void)
     script_init(&s);
     client_syn(&s, 0);
     tcpconn_icmp_error e = icmp_error(&s, 1, CLIENT_ISN, true);
-    g_assert_cmpuint(tcpconn_attempt_icmp(&s.a, &e), ==, TCPCONN_NOW_CLOSED);
+    g_assert_cmpuint(tcpconn_attempt_icmp(&s.a, &e), ==, TCPCONN_NOW_CLOSED | TCPCONN_NOW_VERDICT);
     server_synack(&s, 1 * MS);
     g_assert_cmpuint(s.now_flags, ==, 0);
     send(&s, true, RST, CLIENT_ISN + 1, 0, 0, 0);
@@ -497,8 +505,11 @@ static void test_half_open_never_acked(void)
     script_init(&s);
     client_syn(&s, 0);
     server_synack(&s, 1 * MS);
+    g_assert_cmpint(outcome(&s, false).reason, ==, TCPCONN_IN_PROGRESS);
     uint32_t last = server_synack(&s, 1000 * MS);
-    assert_outcome(&s, TCPCONN_IN_PROGRESS, TCPCONN_HALF_OPEN);
+    g_assert_cmpuint(s.now_flags, ==, TCPCONN_NOW_VERDICT);
+    assert_outcome(&s, TCPCONN_HALF_OPEN, TCPCONN_HALF_OPEN);
+    g_assert_true(provisional(&s));
     g_assert_cmpuint(s.a.outcome_frame, ==, last);
     g_assert_true(outcome(&s, true).failed);
 }
@@ -775,7 +786,7 @@ static void test_not_seen_mid_stream(void)
     script s;
     script_init(&s);
     send(&s, true, ACK, 777, 888, 100, 0);
-    g_assert_cmpuint(s.now_flags, ==, TCPCONN_NOW_SETTLED);
+    g_assert_cmpuint(s.now_flags, ==, TCPCONN_NOW_SETTLED | TCPCONN_NOW_VERDICT);
     send(&s, false, ACK, 888, 877, 0, 1 * MS);
     assert_outcome(&s, TCPCONN_HANDSHAKE_NOT_SEEN, TCPCONN_HANDSHAKE_NOT_SEEN);
     g_assert_false(provisional(&s));
@@ -912,11 +923,141 @@ static void test_syn_after_icmp_is_a_retransmission(void)
     script_init(&s);
     client_syn(&s, 0);
     tcpconn_icmp_error e = icmp_error(&s, 0, CLIENT_ISN, true);
-    g_assert_cmpuint(tcpconn_attempt_icmp(&s.a, &e), ==, TCPCONN_NOW_CLOSED);
+    g_assert_cmpuint(tcpconn_attempt_icmp(&s.a, &e), ==, TCPCONN_NOW_CLOSED | TCPCONN_NOW_VERDICT);
     /* The client kept trying with the same ISN (a soft error): same attempt. */
     client_syn(&s, 1000 * MS);
     g_assert_cmpuint(s.a.syn_count, ==, 2);
     assert_outcome(&s, TCPCONN_ICMP_UNREACHABLE, TCPCONN_ICMP_UNREACHABLE);
+}
+
+/* A retransmission is evidence however soon the capture ends after it; a
+ * single SYN or SYN-ACK is not. */
+static void test_retransmission_is_evidence_at_capture_end(void)
+{
+    script s;
+    script_init(&s);
+    client_syn(&s, 0);
+    client_syn(&s, 1000 * MS);
+    client_syn(&s, 1030 * MS);
+    tcpconn_capture soon = capture_of(&s, true, 30 * MS);
+    tcpconn_outcome o = tcpconn_outcome_of(&s.a, &soon);
+    g_assert_cmpstr(tcpconn_reason_name(o.reason), ==, "no-answer");
+    g_assert_true(o.failed);
+    g_assert_true(o.capture_stopped);
+    g_assert_cmpint(o.expert, ==, TCPCONN_EXPERT_NO_ANSWER);
+    tcpconn_capture later = capture_of(&s, true, 3000 * MS);
+    g_assert_false(tcpconn_outcome_of(&s.a, &later).capture_stopped);
+
+    /* The server re-sending its SYN-ACK on its own: half-open at once. */
+    script h;
+    script_init(&h);
+    client_syn(&h, 0);
+    server_synack(&h, 1 * MS);
+    server_synack(&h, 1000 * MS);
+    server_synack(&h, 2000 * MS);
+    soon = capture_of(&h, true, 1 * MS);
+    o = tcpconn_outcome_of(&h.a, &soon);
+    g_assert_cmpstr(tcpconn_reason_name(o.reason), ==, "half-open");
+    g_assert_true(o.capture_stopped);
+    g_assert_true(tcpconn_attempt_synack_resent_unacked(&h.a));
+}
+
+/* A SYN-ACK that answers a retransmitted SYN is not the server's own
+ * retransmission: the ACK may have been on its way. */
+static void test_synack_answering_a_retry_is_not_resent(void)
+{
+    script s;
+    script_init(&s);
+    client_syn(&s, 0);
+    server_synack(&s, 1 * MS);
+    client_syn(&s, 1000 * MS);
+    server_synack(&s, 1 * MS);
+    g_assert_false(tcpconn_attempt_synack_resent_unacked(&s.a));
+    g_assert_false(tcpconn_attempt_retried_unanswered(&s.a));
+    tcpconn_capture soon = capture_of(&s, true, 10 * MS);
+    g_assert_cmpstr(tcpconn_reason_name(tcpconn_outcome_of(&s.a, &soon).reason), ==,
+                    "capture-ended");
+    g_assert_cmpint(outcome(&s, false).reason, ==, TCPCONN_IN_PROGRESS);
+    soon.handshake_only = true;
+    g_assert_cmpstr(tcpconn_reason_name(tcpconn_outcome_of(&s.a, &soon).reason), ==,
+                    "ack-not-captured");
+    g_assert_cmpstr(tcpconn_reason_name(outcome(&s, true).reason), ==, "half-open");
+}
+
+/* A provisional no-answer that a later answer overrules. */
+static void test_no_answer_then_answered(void)
+{
+    script s;
+    script_init(&s);
+    client_syn(&s, 0);
+    client_syn(&s, 1000 * MS);
+    g_assert_cmpint(outcome(&s, false).reason, ==, TCPCONN_NO_ANSWER);
+    server_synack(&s, 1 * MS);
+    g_assert_cmpuint(s.now_flags, ==, 0);
+    g_assert_cmpint(outcome(&s, false).reason, ==, TCPCONN_IN_PROGRESS);
+    client_ack(&s, 1 * MS);
+    send(&s, true, ACK, CLIENT_ISN + 1, SERVER_ISN + 1, 100, 0);
+    /* Settled, but the verdict was already reported with the failure. */
+    g_assert_cmpuint(s.now_flags, ==, TCPCONN_NOW_SETTLED);
+    assert_outcome(&s, TCPCONN_ESTABLISHED_AFTER_RETRY, TCPCONN_ESTABLISHED_AFTER_RETRY);
+    g_assert_false(outcome(&s, true).capture_stopped);
+}
+
+/* The server's RST and FIN before its SYN-ACK, and the client's RST to
+ * them, decide nothing once the handshake goes on and data flows. */
+static void test_rst_and_fin_before_synack_then_handshake(void)
+{
+    script s;
+    script_init(&s);
+    client_syn(&s, 0);
+    server_refuses(&s, 60 * MS);
+    g_assert_cmpint(outcome(&s, false).reason, ==, TCPCONN_REFUSED);
+    send(&s, false, FIN | ACK, 0, CLIENT_ISN + 1, 0, 1 * MS);
+    g_assert_false(s.a.flags & TCPCONN_A_CONNECTED);
+    send(&s, true, RST, CLIENT_ISN + 1, 0, 0, 1 * MS);
+    g_assert_cmpint(outcome(&s, false).reason, ==, TCPCONN_REFUSED);
+    server_synack(&s, 2 * MS);
+    client_ack(&s, 1 * MS);
+    send(&s, true, ACK, CLIENT_ISN + 1, SERVER_ISN + 1, 338, 0);
+    send(&s, false, ACK, SERVER_ISN + 1, CLIENT_ISN + 339, 79, 100 * MS);
+    assert_outcome(&s, TCPCONN_ESTABLISHED, TCPCONN_ESTABLISHED);
+}
+
+/* Only a bogus FIN before the SYN-ACK, which the client's kernel resets:
+ * the abort is provisional until a SYN-ACK shows the handshake went on. */
+static void test_client_rst_before_synack_then_handshake(void)
+{
+    script s;
+    script_init(&s);
+    client_syn(&s, 0);
+    send(&s, false, FIN | ACK, 0, CLIENT_ISN + 1, 0, 1 * MS);
+    send(&s, true, RST, CLIENT_ISN + 1, 0, 0, 1 * MS);
+    g_assert_cmpint(outcome(&s, false).reason, ==, TCPCONN_ABORTED_BY_CLIENT);
+    g_assert_true(outcome(&s, false).provisional);
+    server_synack(&s, 2 * MS);
+    client_ack(&s, 1 * MS);
+    send(&s, true, ACK, CLIENT_ISN + 1, SERVER_ISN + 1, 100, 0);
+    assert_outcome(&s, TCPCONN_ESTABLISHED, TCPCONN_ESTABLISHED);
+
+    /* After the SYN-ACK, a client's RST is an abort, and final. */
+    script r;
+    script_init(&r);
+    client_syn(&r, 0);
+    server_synack(&r, 1 * MS);
+    send(&r, true, RST, CLIENT_ISN + 1, 0, 0, 1 * MS);
+    g_assert_false(outcome(&r, false).provisional);
+    g_assert_cmpint(outcome(&r, true).reason, ==, TCPCONN_ABORTED_BY_CLIENT);
+}
+
+/* A segment with SYN, ACK and RST is no SYN-ACK: it names no server. */
+static void test_synack_with_rst_is_not_a_synack(void)
+{
+    script s;
+    script_init(&s);
+    /* From port 40001 to 443: the ports, not the flags, tell the roles. */
+    send(&s, true, SYNACK | RST, 100, 200, 0, 0);
+    g_assert_false(s.a.flags & TCPCONN_A_ISN_KNOWN);
+    g_assert_true(tcpconn_attempt_from_initiator(&s.a, 1));
 }
 
 int main(int argc, char **argv)
@@ -939,6 +1080,16 @@ int main(int argc, char **argv)
     g_test_add_func("/attempt/stale-ack/never-connects", test_stale_connection);
     g_test_add_func("/attempt/no-answer", test_no_answer);
     g_test_add_func("/attempt/capture-ended", test_capture_ended);
+    g_test_add_func("/attempt/capture-ended/retransmission-is-evidence",
+                    test_retransmission_is_evidence_at_capture_end);
+    g_test_add_func("/attempt/capture-ended/synack-answering-a-retry",
+                    test_synack_answering_a_retry_is_not_resent);
+    g_test_add_func("/attempt/no-answer/then-answered", test_no_answer_then_answered);
+    g_test_add_func("/attempt/evidence/rst-fin-before-synack",
+                    test_rst_and_fin_before_synack_then_handshake);
+    g_test_add_func("/attempt/evidence/synack-with-rst", test_synack_with_rst_is_not_a_synack);
+    g_test_add_func("/attempt/evidence/client-rst-before-synack",
+                    test_client_rst_before_synack_then_handshake);
     g_test_add_func("/attempt/end-of-open-time", test_end_of_open_time);
     g_test_add_func("/attempt/icmp/unreachable", test_icmp_unreachable);
     g_test_add_func("/attempt/icmp/latest-error-decides", test_icmp_latest_error_decides);

@@ -273,7 +273,7 @@ static void test_icmp_decides_the_quoted_attempt(void)
     };
     p = tcpconn_streams_icmp(t, 0, &e);
     g_assert_nonnull(p.attempt);
-    g_assert_cmpuint(p.now, ==, TCPCONN_NOW_CLOSED);
+    g_assert_cmpuint(p.now, ==, TCPCONN_NOW_CLOSED | TCPCONN_NOW_VERDICT);
     p = tcpconn_streams_quoted_attempt(t, 0, &e);
     g_assert_cmpuint(p.number, ==, 2);
     g_assert_true(p.several);
@@ -459,7 +459,8 @@ static void test_concurrency_closes_once(void)
     tcpconn_icmp_error e = {
         .frame = 3, .time_ns = 3000000, .orientation = 0, .quoted_seq = 100, .unreachable = true
     };
-    g_assert_cmpuint(tcpconn_streams_icmp(t, 0, &e).now, ==, TCPCONN_NOW_CLOSED);
+    g_assert_cmpuint(tcpconn_streams_icmp(t, 0, &e).now, ==,
+                     TCPCONN_NOW_CLOSED | TCPCONN_NOW_VERDICT);
     feed_seg(t, 0, seg(4, 1, TCPCONN_SYN | TCPCONN_ACK, 9, 101));
     g_assert_cmpuint(feed_seg(t, 0, seg(5, 1, TCPCONN_RST, 10, 0)).now & TCPCONN_NOW_CLOSED, ==, 0);
     tcpconn_segment third = seg(6, 0, TCPCONN_SYN, 7, 0);
