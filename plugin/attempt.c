@@ -226,6 +226,15 @@ static void infer_missing_synack(tcpconn_attempt *a, uint32_t responder_isn)
         a->decision = TCPCONN_DECIDED_NOTHING;
 }
 
+/* Connected with data: the outcome is settled, and a copy of a SYN or
+ * SYN-ACK arriving this late (duplicated, or reordered by the capture)
+ * retries nothing. */
+static bool connected_with_data(const tcpconn_attempt *a)
+{
+    return (a->flags & (TCPCONN_A_CONNECTED | TCPCONN_A_DATA)) ==
+           (TCPCONN_A_CONNECTED | TCPCONN_A_DATA);
+}
+
 static void initiator_segment(tcpconn_attempt *a, const tcpconn_segment *s)
 {
     uint16_t f = s->flags;
@@ -235,7 +244,7 @@ static void initiator_segment(tcpconn_attempt *a, const tcpconn_segment *s)
     if ((f & TCPCONN_RST) && (a->flags & TCPCONN_A_STALE_ACK) &&
         !(a->flags & (TCPCONN_A_RESPONDER_SYN | TCPCONN_A_CONNECTED)))
         return; /* the kernel's answer to a stale ACK (RFC 9293 3.10.7.3): no abort */
-    if (is_bare_syn(f)) {
+    if (is_bare_syn(f) && !connected_with_data(a)) {
         /* A SYN-ACK captured just before its SYN: the handshake is seen. */
         if (a->decision == TCPCONN_DECIDED_NOT_SEEN && first_from_initiator &&
             (a->flags & TCPCONN_A_RESPONDER_SYN) && s->seq == a->initiator_isn)
@@ -287,7 +296,7 @@ static void responder_syn(tcpconn_attempt *a, const tcpconn_segment *s)
     }
     if (answered_with_error(a))
         a->decision = TCPCONN_DECIDED_NOTHING;
-    if (!(s->flags & TCPCONN_ACK))
+    if (!(s->flags & TCPCONN_ACK) || connected_with_data(a))
         return;
     a->synack_count = saturating_increment(a->synack_count);
     if (a->flags & TCPCONN_A_CONNECTED) {

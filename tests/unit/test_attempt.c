@@ -159,6 +159,32 @@ static void test_established_without_data(void)
     assert_outcome(&s, TCPCONN_ESTABLISHED, TCPCONN_ESTABLISHED);
 }
 
+/* Once connected with data the outcome is settled: a copy of the SYN or
+ * SYN-ACK captured that late (a duplicate, or reordered) is no retry. */
+static void test_late_copies_of_the_handshake_change_nothing(void)
+{
+    for (int copy_from_client = 0; copy_from_client < 2; copy_from_client++) {
+        script s;
+        script_init(&s);
+        handshake(&s);
+        send(&s, true, ACK, CLIENT_ISN + 1, SERVER_ISN + 1, 100, 1 * MS);
+        g_assert_false(provisional(&s));
+        if (copy_from_client)
+            send(&s, true, SYN, CLIENT_ISN, 0, 0, 1 * MS);
+        else
+            server_synack(&s, 1 * MS);
+        g_assert_cmpuint(s.now_flags, ==, 0);
+        assert_outcome(&s, TCPCONN_ESTABLISHED, TCPCONN_ESTABLISHED);
+        g_assert_cmpuint(s.a.syn_count, ==, 1);
+        g_assert_cmpuint(s.a.synack_count, ==, 1);
+        /* The same with FIN set (the fuzzer's first find). */
+        if (copy_from_client) {
+            send(&s, true, SYN | FIN, CLIENT_ISN, 0, 0, 1 * MS);
+            assert_outcome(&s, TCPCONN_ESTABLISHED, TCPCONN_ESTABLISHED);
+        }
+    }
+}
+
 static void test_established_after_syn_retry(void)
 {
     script s;
@@ -1068,6 +1094,8 @@ int main(int argc, char **argv)
     g_test_add_func("/attempt/established/fin-with-data", test_fin_carrying_data_is_established);
     g_test_add_func("/attempt/established/rst-after-data", test_rst_after_data_stays_established);
     g_test_add_func("/attempt/retry/syn", test_established_after_syn_retry);
+    g_test_add_func("/attempt/retry/late-copies-change-nothing",
+                    test_late_copies_of_the_handshake_change_nothing);
     g_test_add_func("/attempt/retry/synack", test_established_after_synack_retry);
     g_test_add_func("/attempt/retry/synack-after-ack-then-data",
                     test_synack_after_ack_then_data_is_retry);
