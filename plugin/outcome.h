@@ -1,6 +1,6 @@
 /* outcome.h - what an attempt's record means: its outcome, derived in one
- * place, and the tables every output (fields, expert info, statistics,
- * sentences) is generated from.
+ * place, and the tables every output (fields, expert info, statistics) is
+ * generated from. describe.h puts it into words.
  *
  * Plain C, like attempt.h.
  *
@@ -107,19 +107,5 @@ bool tcpconn_capture_stopped_while_waiting(const tcpconn_attempt *a, const tcpco
 const char *tcpconn_reason_name(tcpconn_reason r);
 tcpconn_group tcpconn_reason_group(tcpconn_reason r);
 const char *tcpconn_group_name(tcpconn_group g);
-
-/* "35 µs", "0.41 ms", "3.02 s". */
-#define TCPCONN_DURATION_LEN 24
-const char *tcpconn_format_duration(char buf[TCPCONN_DURATION_LEN], uint32_t us);
-
-/* The one sentence that sums the attempt up, e.g. "TCP connection refused:
- * 198.51.100.20:8080 answered the SYN with RST after 0.40 ms (1 SYN)".
- * `server` is the responder as text; `icmpv6` picks the ICMP code names. */
-void tcpconn_describe(const tcpconn_attempt *a, const tcpconn_outcome *o, const tcpconn_capture *c,
-                      const char *server, bool icmpv6, char *buf, size_t len);
-
-/* The expert item's text when it says more than its summary (the retry
- * counts); false when the summary is all. */
-bool tcpconn_expert_text(const tcpconn_attempt *a, const tcpconn_outcome *o, char *buf, size_t len);
 
 #endif /* TCPCONN_OUTCOME_H */

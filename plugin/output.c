@@ -15,6 +15,8 @@
 #include <epan/to_str.h>
 #include <wsutil/inet_addr.h>
 
+#include "describe.h"
+
 static int proto_tcpconn = -1;
 
 static int hf_stream = -1;

@@ -1,5 +1,6 @@
 /* output.h - what a packet shows of its attempt: the tcpconn fields, the
- * subtree's sentence, expert info, and the statistics tap.
+ * subtree's sentence, expert info, and what it queues on the statistics
+ * tap (stats_tap.h).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -10,6 +11,7 @@
 
 #include "outcome.h"
 #include "streams.h"
+#include "stats_tap.h"
 #include "wire.h"
 
 /* Everything one packet's output is made from. */
@@ -33,21 +35,7 @@ void tcpconn_output_tree(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
  * still counts it). */
 void tcpconn_output_expert(packet_info *pinfo, proto_item *item, const tcpconn_shown *s);
 
-/* Queued on the "tcpconn" tap once per connection attempt: on its deciding
- * frame after a full pass, or where its outcome became final in one pass. */
-typedef struct {
-    tcpconn_reason reason;
-    const char *client_address; /* "192.0.2.10", "2001:db8::10" */
-    const char *server;         /* "198.51.100.20:443", "[2001:db8::20]:443" */
-    uint32_t syn_count;
-    bool connected;
-    uint32_t connect_us;
-    uint32_t concurrent;
-} tcpconn_tap_info;
-
+/* Queues the attempt's tcpconn_tap_info (stats_tap.h) on the "tcpconn" tap. */
 void tcpconn_output_tap(int tap, packet_info *pinfo, const tcpconn_shown *s);
-
-/* Registers the "TCP Connection Outcomes" statistics tree (stats.c). */
-void tcpconn_register_stats(void);
 
 #endif /* TCPCONN_OUTPUT_H */

@@ -21,6 +21,7 @@
 #include <epan/tap.h>
 
 #include "output.h"
+#include "stats_tap.h"
 #include "streams.h"
 #include "version_compat.h"
 #include "wire.h"

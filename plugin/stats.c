@@ -11,7 +11,7 @@
 
 #include <epan/stats_tree.h>
 
-#include "output.h"
+#include "stats_tap.h"
 #include "version_compat.h"
 
 #define STATS_NAME "TCP Connection Outcomes"

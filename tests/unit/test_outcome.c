@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "attempt.h"
+#include "describe.h"
 #include "outcome.h"
 
 #define MS 1000000LL
