@@ -1,6 +1,7 @@
 /* fuzz_streams.c - libFuzzer target: the state machine of attempts
  * (attempt.c), the per-stream table (streams.c, servers.c, zeek.c), and the
- * outcome and sentence functions (outcome.c) for every record reached.
+ * outcome and sentence functions (outcome.c, describe.c) for every record
+ * reached.
  *
  * The input decodes into the frames of a capture, read as tcpconn reads
  * them: a first pass that feeds every segment and ICMP error, the end of the
@@ -46,6 +47,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "describe.h"
 #include "fuzz_check.h"
 #include "outcome.h"
 #include "streams.h"
@@ -120,6 +122,7 @@ typedef struct {
     bool was_final;              /* some outcome while reading was not provisional */
     tcpconn_outcome first_final; /* the first such */
     unsigned verdicts;           /* times it reported TCPCONN_NOW_VERDICT */
+    bool described;              /* its words were made at least once */
     unsigned deciding_frames;
 } attempt_log;
 
@@ -242,6 +245,8 @@ static void note_first_pass(const tcpconn_streams *t, fed_frame *f, const tcpcon
     f->first_pass.number = p->number;
     FUZZ_CHECK(p->number >= 1 && p->number <= TCPCONN_MAX_ATTEMPTS_PER_STREAM);
     attempt_log *log = log_of(f->first_pass);
+    tcpconn_outcome before = log->last;
+    bool new_attempt = log->verdicts == 0 && !log->described;
     log->last = tcpconn_outcome_of(p->attempt, tcpconn_streams_capture(t));
     if (!log->last.provisional && !log->was_final) {
         log->was_final = true;
@@ -254,7 +259,14 @@ static void note_first_pass(const tcpconn_streams *t, fed_frame *f, const tcpcon
                 f->frame, p->stream, p->number, p->now, tcpconn_reason_name(log->last.reason),
                 log->last.provisional ? " (provisional)" : "", p->attempt->flags,
                 p->attempt->decision);
-    describe_everything(t, p->attempt, &log->last, cut);
+    /* The words, wherever what they say may have changed. */
+    if (new_attempt || p->now != 0 || !same_outcome(&before, &log->last) ||
+        before.provisional != log->last.provisional || before.expert != log->last.expert ||
+        before.ended_by != log->last.ended_by ||
+        before.capture_stopped != log->last.capture_stopped) {
+        describe_everything(t, p->attempt, &log->last, cut);
+        log->described = true;
+    }
 }
 
 /* The memory the table reports, against what the documentation says. */
@@ -292,9 +304,11 @@ static void check_second_pass(tcpconn_streams *t, size_t frames, uint8_t cut)
         if (strict && log->was_final)
             FUZZ_CHECK_FRAME(f->frame, o.reason == log->first_final.reason);
         FUZZ_CHECK_FRAME(f->frame, log->verdicts <= 1);
-        if (p.attempt->outcome_frame == f->frame)
+        /* The words once per attempt, on its deciding frame. */
+        if (p.attempt->outcome_frame == f->frame) {
             log->deciding_frames++;
-        describe_everything(t, p.attempt, &o, cut);
+            describe_everything(t, p.attempt, &o, cut);
+        }
     }
     for (size_t i = 0; i < used_log_count; i++) {
         const attempt_log *log = &logs[used_logs[i]];
