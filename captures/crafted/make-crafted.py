@@ -771,13 +771,58 @@ def handshake_only():
     return cap
 
 
+def early_close():
+    """A server (or a middlebox pretending to be it) sends RST and FIN+ACK before its SYN-ACK, then the
+    handshake completes and HTTP works: the early segments decide nothing (an evasion pattern)."""
+    cap = Capture("early-close-v4.pcap")
+    c = Conn(cap, False, 59001, sport=80, cisn=76000, sisn=86000).syn()
+    c.seg(False, "RA", 0, c.cisn + 1, dt=0.06)
+    c.seg(False, "FA", 0, c.cisn + 1, dt=0.001)
+    c.seg(True, "R", c.cisn + 1, 0, dt=0.0001)
+    c.synack(dt=0.002).ack().send(HTTP).reply(b"HTTP/1.0 200 OK\r\n\r\nhello", dt=0.1)
+    cap.label(c, "established", "SYN; server RST/ACK and FIN/ACK with sequence number 0; the client "
+              "kernel's RST; then SYN-ACK, ACK, request, response (Linux client)")
+    c = Conn(cap, False, 59002, sport=80, cisn=77000, sisn=87000).syn(dt=0.5)
+    c.seg(False, "RA", 0, c.cisn + 1, dt=0.03)
+    c.seg(False, "FA", 0, c.cisn + 1, dt=0.001)
+    c.synack(dt=0.002).ack().send(HTTP).reply(b"HTTP/1.0 200 OK\r\n\r\nhello", dt=0.07)
+    cap.label(c, "established", "SYN; server RST/ACK and FIN/ACK with sequence number 0; then SYN-ACK, "
+              "ACK, request, response (Windows client: no RST of its own)")
+    c = Conn(cap, False, 59003, sport=80, cisn=78000, sisn=88000).syn(dt=0.5)
+    c.seg(False, "FA", 0, c.cisn + 1, dt=0.03)
+    c.seg(True, "R", c.cisn + 1, 0, dt=0.0001)
+    c.synack(dt=0.002).ack().send(HTTP).reply(b"HTTP/1.0 200 OK\r\n\r\nhello", dt=0.07)
+    cap.label(c, "established", "SYN; a server FIN/ACK with sequence number 0 and the client kernel's RST "
+              "to it; then SYN-ACK, ACK, request, response: the client's RST came before any answer")
+    return cap
+
+
+def flag_sweep():
+    """A scanner's flag sweep: segments with SYN, ACK and RST all set are no SYN-ACK and name no server;
+    the ports do."""
+    cap = Capture("flag-sweep-v4.pcap")
+    c = Conn(cap, False, 40100, sport=80, cisn=79000)
+    c.seg(True, "SAR", c.cisn, 12345, dt=0.001)
+    c.seg(False, "R", 12345, 0, dt=0.0003)
+    cap.label(c, "handshake-not-seen", "SYN+ACK+RST from the scanner's high port, RST back from port 80: "
+              "no handshake; the port-80 side is the server")
+    c = Conn(cap, False, 40101, sport=443, cisn=79100)
+    c.seg(True, "SAR", c.cisn, 54321, dt=0.001)
+    c.seg(True, "SAR", c.cisn, 54321, dt=0.5)
+    cap.label(c, "handshake-not-seen", "SYN+ACK+RST twice to port 443, nothing back: the port-443 side is "
+              "the server")
+    cap.unrelated(2.0)
+    return cap
+
+
 def main():
     folder = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
     caps = [outcomes(False), outcomes(True), icmp_quotes(), icmpv6_quotes(), port_reuse(False),
             port_reuse(True), simultaneous_open(), syn_with_data(), mid_stream(), truncated(),
             concurrency(), tunnel_in_fragments(), source_route(), ipv6_extension_headers(),
             windows_retry(False), windows_retry(True), stale_ack(), reordered(False), reordered(True),
-            mid_stream_roles(), bare_syn(), icmp_repeat(), icmp_concurrency(), handshake_only()]
+            mid_stream_roles(), bare_syn(), icmp_repeat(), icmp_concurrency(), handshake_only(),
+            early_close(), flag_sweep()]
     caps += link_types()
     rows = []
     for cap in caps:
