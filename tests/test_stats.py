@@ -171,6 +171,37 @@ class StatisticsTree(unittest.TestCase):
         self.assertEqual(tree[("Attempts by outcome",)][0], 7)
         self.assertEqual(tree[("Attempts by outcome", "Connected")][0], 0)
 
+    def test_one_pass_counts_each_attempt_at_its_first_verdict(self):
+        """Without -2 the tree counts each attempt once, with the first
+        verdict it showed while reading: the first packet where it was failed
+        (a RST, an ICMP error, a retransmission that got no answer) or no
+        longer provisional. Attempts without one are not counted."""
+        from tshark_run import present
+        names = ["frame.number", "tcpconn.stream", "tcpconn.attempt", "tcpconn.reason",
+                 "tcpconn.failed", "tcpconn.provisional"]
+        no_answer_counted = 0
+        for capture in (os.path.join(REPO, "captures", "crafted", "outcomes-v4.pcap"),
+                        os.path.join(REPO, "captures", "real", "queue-timeout-v4.pcap"),
+                        os.path.join(REPO, "captures", "real", "inflight-v4.pcap")):
+            first_verdict = collections.OrderedDict()
+            for r in fields(capture, names, two_pass=False, display_filter="tcpconn"):
+                key = (r["tcpconn.stream"], r["tcpconn.attempt"] or "1")
+                if key in first_verdict:
+                    continue
+                if present(r["tcpconn.failed"]) or not present(r["tcpconn.provisional"]):
+                    first_verdict[key] = r["tcpconn.reason"]
+            expected = collections.Counter(first_verdict.values())
+            tree = parse_tree(tshark("-r", capture, "-q", "-z", "tcpconn,tree"))
+            shown = collections.Counter({path[2]: count for path, (count, _) in tree.items()
+                                         if len(path) == 3 and path[0] == "Attempts by outcome"
+                                         and count > 0})
+            with self.subTest(capture=os.path.basename(capture)):
+                self.assertEqual(shown, expected)
+                self.assertEqual(tree[("Attempts by outcome",)][0], len(first_verdict))
+            no_answer_counted += shown["no-answer"]
+        # The dropped connects, whose only evidence is their retransmissions.
+        self.assertGreaterEqual(no_answer_counted, 3)
+
     def test_listed_in_z_help(self):
         # tshark prints the -z list on stderr.
         p = subprocess.run(command("tshark", ["-z", "help"]), capture_output=True, text=True)
