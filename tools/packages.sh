@@ -10,6 +10,8 @@
 #        test      the test suite (tools/test.sh), setup's packages included
 #        versions  what tools/test.sh needs on top to run the suite on other
 #                  Debian releases (their systems are made with mmdebstrap)
+#        in-tree   build a tshark-only Wireshark from its source tree with
+#                  tcpconn inside it (tools/in-tree-build.sh)
 #
 # "a|b" names alternatives: the first one apt offers is installed. The
 # Wireshark GUI is wireshark-qt up to Debian 12; from Debian 13 on it is
@@ -22,9 +24,11 @@ bsdextrautils"
 test="$setup python3 iproute2 nftables iputils-ping wireshark-qt|wireshark xvfb xdotool
 imagemagick tesseract-ocr tesseract-ocr-eng fonts-dejavu-core valgrind"
 versions="git mmdebstrap"
+in_tree="build-essential cmake ninja-build pkg-config flex libglib2.0-dev libgcrypt20-dev
+libc-ares-dev libpcre2-dev libpcap-dev python3 perl"
 
 usage() {
-    echo "usage: $0 install|list setup|test|versions..." >&2
+    echo "usage: $0 install|list setup|test|versions|in-tree..." >&2
     exit 2
 }
 
@@ -37,6 +41,7 @@ for group in "$@"; do
         setup) wanted="$wanted $setup" ;;
         test) wanted="$wanted $test" ;;
         versions) wanted="$wanted $versions" ;;
+        in-tree) wanted="$wanted $in_tree" ;;
         *) usage ;;
     esac
 done
