@@ -815,6 +815,38 @@ def flag_sweep():
     return cap
 
 
+def failures_begin():
+    """A client connects to one server twice a second for 12 s, and the
+    server stops taking connections partway through: connects work for 6 s,
+    are refused for 4 s, then go unanswered (one SYN retry a second later).
+    The capture for "when did it start failing": the tcpconn profile's I/O
+    Graph and `-z io,stat` show the failures beginning at 6 s."""
+    cap = Capture("failures-begin-v4.pcap")
+
+    def at(t):
+        return t - (cap.now - T0)
+
+    def conn(i):
+        return Conn(cap, False, 49001 + i, cisn=(49001 + i) * 1000)
+
+    conns = [conn(i) for i in range(24)]
+    for i, c in enumerate(conns[:12]):                                     # 0-5.5 s
+        c.syn(dt=at(i / 2)).synack().ack().send(HTTP).reply(b"HTTP/1.0 200 OK\r\n\r\n")
+        c.client_fin().server_fin().ack()
+        cap.label(c, "established", f"at {i / 2:g} s")
+    for i, c in enumerate(conns[12:20], 12):                               # 6-9.5 s
+        c.syn(dt=at(i / 2)).refuse()
+        cap.label(c, "refused", f"at {i / 2:g} s")
+    unanswered = conns[20:]                                                # 10-11.5 s
+    for t, c in sorted([(10 + k / 2, c) for k, c in enumerate(unanswered)] +
+                       [(11 + k / 2, c) for k, c in enumerate(unanswered)], key=lambda x: x[0]):
+        c.syn(dt=at(t))
+    for k, c in enumerate(unanswered):
+        cap.label(c, "no-answer", f"SYNs at {10 + k / 2:g} and {11 + k / 2:g} s")
+    cap.unrelated(dt=at(14.5))
+    return cap
+
+
 def main():
     folder = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
     caps = [outcomes(False), outcomes(True), icmp_quotes(), icmpv6_quotes(), port_reuse(False),
@@ -822,7 +854,7 @@ def main():
             concurrency(), tunnel_in_fragments(), source_route(), ipv6_extension_headers(),
             windows_retry(False), windows_retry(True), stale_ack(), reordered(False), reordered(True),
             mid_stream_roles(), bare_syn(), icmp_repeat(), icmp_concurrency(), handshake_only(),
-            early_close(), flag_sweep()]
+            early_close(), flag_sweep(), failures_begin()]
     caps += link_types()
     rows = []
     for cap in caps:
