@@ -44,12 +44,13 @@ cp -r "$REPO/plugin" "$WS/plugins/epan/tcpconn"
 # tshark only, without the GUI and the other programs, and unoptimized (-O0):
 # the point is to build and run the plugin, and this halves the build time.
 # Options a release does not have are ignored by CMake (BUILD_logray is
-# 4.4's name for what 4.6 calls BUILD_stratoshark).
+# 4.4's name for what 4.6 calls BUILD_stratoshark). GnuTLS stays on:
+# 4.4.0's epan/secrets.c does not compile without it where p11-kit is found.
 cmake -S "$WS" -B "$BUILD" -G Ninja \
     -DCUSTOM_PLUGIN_SRC_DIR=plugins/epan/tcpconn \
     -DCMAKE_BUILD_TYPE=None -DCMAKE_C_FLAGS=-O0 -DCMAKE_CXX_FLAGS=-O0 \
     -DENABLE_WERROR=OFF -DBUILD_wireshark=OFF -DBUILD_logray=OFF -DBUILD_stratoshark=OFF \
-    -DENABLE_LUA=OFF -DENABLE_SMI=OFF -DENABLE_KERBEROS=OFF -DENABLE_GNUTLS=OFF \
+    -DENABLE_GNUTLS=ON -DENABLE_LUA=OFF -DENABLE_SMI=OFF -DENABLE_KERBEROS=OFF \
     -DENABLE_NGHTTP2=OFF -DENABLE_NGHTTP3=OFF -DENABLE_LIBXML2=OFF -DENABLE_SBC=OFF \
     -DENABLE_SPANDSP=OFF -DENABLE_BCG729=OFF -DENABLE_AMRNB=OFF -DENABLE_ILBC=OFF \
     -DENABLE_OPUS=OFF -DENABLE_SINSP=OFF -DBUILD_sharkd=OFF -DBUILD_dumpcap=OFF \

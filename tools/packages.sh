@@ -25,7 +25,7 @@ test="$setup python3 iproute2 nftables iputils-ping wireshark-qt|wireshark xvfb 
 imagemagick tesseract-ocr tesseract-ocr-eng fonts-dejavu-core valgrind"
 versions="git mmdebstrap"
 in_tree="build-essential cmake ninja-build pkg-config flex libglib2.0-dev libgcrypt20-dev
-libc-ares-dev libpcre2-dev libpcap-dev python3 perl"
+libc-ares-dev libpcre2-dev libpcap-dev libgnutls28-dev python3 perl"
 
 usage() {
     echo "usage: $0 install|list setup|test|versions|in-tree..." >&2
