@@ -808,9 +808,8 @@ def flag_sweep():
               "no handshake; the port-80 side is the server")
     c = Conn(cap, False, 40101, sport=443, cisn=79100)
     c.seg(True, "SAR", c.cisn, 54321, dt=0.001)
-    c.seg(True, "SAR", c.cisn, 54321, dt=0.5)
-    cap.label(c, "handshake-not-seen", "SYN+ACK+RST twice to port 443, nothing back: the port-443 side is "
-              "the server")
+    cap.label(c, "handshake-not-seen", "SYN+ACK+RST to port 443, nothing back: the port-443 side is the "
+              "server")
     cap.unrelated(2.0)
     return cap
 
