@@ -626,53 +626,63 @@ class GuiTest:
                                           what="the statistics tree")
         wanted = {"Connected": 6, "established": 4, "established-after-retry": 2, "Failed": 2,
                   "refused": 2}
-        # Tesseract now and then misreads a count on a busy machine; a fresh
-        # screenshot is read again before the counts are called wrong.
-        for attempt in range(4):
+        ranges = {"SYNs per attempt": [1, 2, 3, 4], "Connect time in ms": [0, 10, 100, 1000, 3000]}
+        # Tesseract now and then misreads a count or drops lines on a busy
+        # machine: a fresh screenshot is read again before a reading counts
+        # as wrong.
+        for attempt in range(5):
             if attempt:
                 time.sleep(1)
                 png = self.screen.screenshot()
                 text = self.screen.text(png, box())
-            lines = text.splitlines()
-            # The counts are read again without the columns right of them,
-            # whose figures can make tesseract misread a count.
-            counted = lines
-            average = self.screen.find_words(png, "Average", box())
-            if average:
-                x, y, _, h = box()
-                counted = self.screen.text(png, (x, y, average[0] - 4 - x, h)).splitlines()
-            block = tree_block(counted, "Attempts by outcome")
-            counts = {}
-            for name in wanted:
-                for l in block:
-                    m = re.search(rf"(?:^|\s){re.escape(name)}\s+(\d+)\b", l)
-                    if m:
-                        counts[name] = int(m.group(1))
-            if counts == wanted:
+            counts, block, read, readings = self.read_statistics(png, text, box(), wanted, ranges)
+            if counts == wanted and all(floors in read[node] for node, floors in ranges.items()):
                 break
         need(counts == wanted, f"'Attempts by outcome' should count {wanted}; read {counts} in:\n"
              + "\n".join(block))
         # Range rows read in range order, whatever the dialog sorts the
-        # other rows by: the number each row starts with goes up. Tesseract
-        # sometimes drops the lines of a part of so tall an image, so the
-        # upper and lower halves of the dialog are read on their own too.
-        x, y, w, h = box()
-        readings = [lines] + [self.screen.text(png, (x, y + top, w, h // 2 + 20)).splitlines()
-                              for top in (0, h // 2 - 20)]
-        for node, floors in (("SYNs per attempt", [1, 2, 3, 4]),
-                             ("Connect time in ms", [0, 10, 100, 1000, 3000])):
-            read = []
-            for reading in readings:
-                if any(node in l for l in reading):
-                    block = tree_block(reading, node)
-                    read.append([int(m.group(1)) for l in block
-                                 for m in [re.match(r"\W*(\d+)", l)] if m])
-            need(floors in read, f"'{node}' rows should start with {floors} in this order; "
-                 f"read {read} in:\n" + "\n--\n".join("\n".join(r) for r in readings))
+        # other rows by: the number each row starts with goes up.
+        for node, floors in ranges.items():
+            need(floors in read[node], f"'{node}' rows should start with {floors} in this order; "
+                 f"read {read[node]} in:\n" + "\n--\n".join("\n".join(r) for r in readings))
         self.save("06-statistics-outcomes.png")
         self.close(dialog)
         return ("Attempts by outcome 8: " + ", ".join(f"{k} {v}" for k, v in counts.items())
                 + "; range rows in order")
+
+    def read_statistics(self, png, text, box, wanted, ranges):
+        """The counts of `wanted` under "Attempts by outcome", and the
+        numbers the rows of each node of `ranges` start with, as read in
+        each of several crops of the statistics dialog at `box`."""
+        x, y, w, h = box
+        lines = text.splitlines()
+        # The counts are read again without the columns right of them,
+        # whose figures can make tesseract misread a count.
+        counted = lines
+        average = self.screen.find_words(png, "Average", box)
+        if average:
+            counted = self.screen.text(png, (x, y, average[0] - 4 - x, h)).splitlines()
+        block = tree_block(counted, "Attempts by outcome")
+        counts = {}
+        for name in wanted:
+            for l in block:
+                m = re.search(rf"(?:^|\s){re.escape(name)}\s+(\d+)\b", l)
+                if m:
+                    counts[name] = int(m.group(1))
+        # Tesseract sometimes drops the lines of a part of so tall an image,
+        # so the upper and lower halves are read on their own too, and the
+        # names column alone in thirds, which has fewer words to confuse it.
+        readings = [lines] + [self.screen.text(png, (x, y + top, w, h // 2 + 20)).splitlines()
+                              for top in (0, h // 2 - 20)]
+        if average:
+            readings += [self.screen.text(png, (x, y + top, average[0] - 4 - x, h // 3 + 20))
+                         .splitlines() for top in (0, h // 3 - 20, 2 * h // 3 - 20)]
+        read = {}
+        for node in ranges:
+            read[node] = [[int(m.group(1)) for l in tree_block(reading, node)
+                           for m in [re.match(r"\W*(\d+)", l)] if m]
+                          for reading in readings if any(node in l for l in reading)]
+        return counts, block, read, readings
 
     def step_io_graph(self):
         """Statistics > I/O Graphs, in the tcpconn profile, on a capture whose
