@@ -36,6 +36,7 @@
 #endif
 
 static int proto_tcpconn = -1;
+static protocol_t *tcpconn_protocol;
 static dissector_handle_t tcpconn_handle;
 static int expert_tap = -1;
 static int tcpconn_tap = -1;
@@ -86,7 +87,8 @@ static void tcpconn_capture_read(void)
         tcpconn_streams_finish(attempts);
 }
 
-static int dissect_tcpconn(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
+/* What dissect_tcpconn() does once Wireshark has called it. */
+static int dissect_tcpconn_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
 {
     bool first_pass = !PINFO_FD_VISITED(pinfo);
     bool expert_wanted = have_tap_listener(expert_tap);
@@ -144,6 +146,20 @@ static int dissect_tcpconn(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, 
     return tvb_captured_length(tvb);
 }
 
+/* The post-dissector's handle names no protocol (see proto_reg_handoff),
+ * so it does here what Wireshark would: skip a disabled protocol, and make
+ * TCPCONN the protocol of the expert items it adds. */
+static int dissect_tcpconn(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
+{
+    if (!proto_is_protocol_enabled(tcpconn_protocol))
+        return 0;
+    const char *saved_proto = pinfo->current_proto;
+    pinfo->current_proto = "TCPCONN";
+    int len = dissect_tcpconn_frame(tvb, pinfo, tree);
+    pinfo->current_proto = saved_proto;
+    return len;
+}
+
 static void proto_register_tcpconn(void)
 {
     proto_tcpconn = proto_register_protocol("TCP Connection Outcome", "TCPCONN", "tcpconn");
@@ -178,8 +194,15 @@ static void proto_register_tcpconn(void)
         "because checksum offload makes the capturing host's own segments look bad",
         &pref_zeek_checksums);
 
+    tcpconn_protocol = find_protocol_by_id(proto_tcpconn);
     tcpconn_tap = register_tap("tcpconn");
-    tcpconn_handle = register_dissector("tcpconn", dissect_tcpconn, proto_tcpconn);
+    register_dissector("tcpconn", dissect_tcpconn, proto_tcpconn);
+    /* Called through a handle of a protocol, a post-dissector costs every
+     * frame a protocol layer (a list entry, a map lookup and insert, then
+     * their removal when it adds nothing): as much as tcpconn's own work on
+     * a frame nobody asks about. Wireshark calls this one with no protocol;
+     * dissect_tcpconn() checks that tcpconn is enabled itself. */
+    tcpconn_handle = create_dissector_handle(dissect_tcpconn, -1);
     register_init_routine(tcpconn_init);
     register_cleanup_routine(tcpconn_cleanup);
     register_postseq_cleanup_routine(tcpconn_capture_read);
