@@ -312,60 +312,87 @@ static void add_zeek_view(proto_tree *st, tvbuff_t *tvb, const tcpconn_zeek *z)
     add_string(st, hf_history, tvb, history);
 }
 
+bool tcpconn_output_needs_endpoints(proto_tree *tree)
+{
+    /* All three are true in a visible tree. */
+    return proto_field_is_referenced(tree, hf_server) ||
+           proto_field_is_referenced(tree, hf_client) ||
+           proto_field_is_referenced(tree, hf_server_port);
+}
+
 void tcpconn_output_tree(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
                          const tcpconn_shown *s)
 {
     const tcpconn_attempt *a = s->place->attempt;
     const tcpconn_outcome *o = s->outcome;
-    tcpconn_endpoints e = endpoints_of(s);
     bool visible = PTREE_DATA(tree)->visible;
-
-    /* Formatting addresses costs; only do it when someone will look. */
-    const char *server = proto_field_is_referenced(tree, hf_server) || visible
-                             ? endpoint_to_str(pinfo->pool, e.server, e.server_port)
-                             : NULL;
 
     proto_item *ti = proto_tree_add_item(tree, proto_tcpconn, tvb, 0, 0, ENC_NA);
     proto_item_set_generated(ti);
-    /* The sentence is only read, never filtered on: build it for a visible
-     * tree only. */
-    if (visible) {
-        char sentence[ITEM_LABEL_LENGTH];
-        tcpconn_describe(a, o, s->capture, server, e.server->type == AT_IPv6, sentence,
-                         sizeof sentence);
-        proto_item_set_text(ti, "%s", sentence);
-    }
     proto_tree *st = proto_item_add_subtree(ti, ett_tcpconn);
 
-    add_uint(st, hf_stream, tvb, s->place->stream);
-    if (s->place->several)
+    /* A tree nobody reads (a display filter's, tshark -T fields' from 4.4
+     * on) gets only the fields something asks for: each other one would be
+     * a call that Wireshark throws away, and the addresses and sentence
+     * cost more. A visible tree says every field is referenced. */
+#define WANTED(hf) (visible || proto_field_is_referenced(tree, (hf)))
+    /* Without the frame's endpoints (s->wire NULL) nothing asks for them
+     * (tcpconn_output_needs_endpoints), nor for the sentence. */
+    tcpconn_endpoints e = { 0 };
+    const char *server = NULL;
+    if (s->wire != NULL) {
+        e = endpoints_of(s);
+        /* Formatting addresses costs; only do it when someone will look. */
+        if (WANTED(hf_server))
+            server = endpoint_to_str(pinfo->pool, e.server, e.server_port);
+        /* The sentence is only read, never filtered on. */
+        if (visible) {
+            char sentence[ITEM_LABEL_LENGTH];
+            tcpconn_describe(a, o, s->capture, server, e.server->type == AT_IPv6, sentence,
+                             sizeof sentence);
+            proto_item_set_text(ti, "%s", sentence);
+        }
+    }
+
+    if (WANTED(hf_stream))
+        add_uint(st, hf_stream, tvb, s->place->stream);
+    if (s->place->several && WANTED(hf_attempt))
         add_uint(st, hf_attempt, tvb, s->place->number);
-    add_string(st, hf_reason, tvb, tcpconn_reason_name(o->reason));
-    if (proto_field_is_referenced(tree, hf_client))
+    if (WANTED(hf_reason))
+        add_string(st, hf_reason, tvb, tcpconn_reason_name(o->reason));
+    if (s->wire != NULL && WANTED(hf_client))
         add_string(st, hf_client, tvb, endpoint_to_str(pinfo->pool, e.client, e.client_port));
     if (server != NULL)
         add_string(st, hf_server, tvb, server);
-    add_uint(st, hf_server_port, tvb, e.server_port);
-    if (o->failed)
+    if (s->wire != NULL && WANTED(hf_server_port))
+        add_uint(st, hf_server_port, tvb, e.server_port);
+    if (o->failed && WANTED(hf_failed))
         add_flag(st, hf_failed, tvb);
-    if (o->provisional)
+    if (o->provisional && WANTED(hf_provisional))
         add_flag(st, hf_provisional, tvb);
-    if (o->capture_stopped)
+    if (o->capture_stopped && WANTED(hf_capture_stopped))
         add_flag(st, hf_capture_stopped, tvb);
-    if (s->zeek != NULL)
+    if (s->zeek != NULL && (WANTED(hf_conn_state) || WANTED(hf_history)))
         add_zeek_view(st, tvb, s->zeek);
-    if (o->ended_by != TCPCONN_SIDE_NONE)
+    if (o->ended_by != TCPCONN_SIDE_NONE && WANTED(hf_ended_by))
         add_string(st, hf_ended_by, tvb, o->ended_by == TCPCONN_SIDE_SERVER ? "server" : "client");
-    add_uint(st, hf_concurrent, tvb, a->concurrent);
-    add_uint(st, hf_server_attempts, tvb, a->server_index);
-    add_uint(st, hf_syn_count, tvb, a->syn_count);
-    add_uint(st, hf_synack_count, tvb, a->synack_count);
-    if (o->connected)
+    if (WANTED(hf_concurrent))
+        add_uint(st, hf_concurrent, tvb, a->concurrent);
+    if (WANTED(hf_server_attempts))
+        add_uint(st, hf_server_attempts, tvb, a->server_index);
+    if (WANTED(hf_syn_count))
+        add_uint(st, hf_syn_count, tvb, a->syn_count);
+    if (WANTED(hf_synack_count))
+        add_uint(st, hf_synack_count, tvb, a->synack_count);
+    if (o->connected && WANTED(hf_connect_time))
         add_duration(st, hf_connect_time, tvb, a->connect_us);
-    add_duration(st, hf_time_to_outcome, tvb, a->outcome_us);
-    if (o->reason != TCPCONN_HANDSHAKE_NOT_SEEN)
+    if (WANTED(hf_time_to_outcome))
+        add_duration(st, hf_time_to_outcome, tvb, a->outcome_us);
+    if (o->reason != TCPCONN_HANDSHAKE_NOT_SEEN && WANTED(hf_syn_frame))
         add_uint(st, hf_syn_frame, tvb, a->first_frame);
-    add_uint(st, hf_outcome_frame, tvb, a->outcome_frame);
+    if (WANTED(hf_outcome_frame))
+        add_uint(st, hf_outcome_frame, tvb, a->outcome_frame);
+#undef WANTED
 
     tcpconn_output_expert(pinfo, ti, s);
 }

@@ -52,6 +52,33 @@ static unsigned pref_capture_end_ms = 1000; /* one initial retransmission timeou
 static tcpconn_streams *attempts;
 static tcpconn_locator locator;
 
+/* Whether the frames of this file can be dissected again. Wireshark,
+ * tshark -2 and sharkd keep a frame_data for every frame and revisit them
+ * (a new display filter, a selected packet, the second pass). tshark's
+ * single pass fills one frame_data on its stack for frame after frame and
+ * shows each frame once, as it is read, with taps on; then a frame that
+ * nothing asks tcpconn about needs no work at all, since nothing ever will
+ * (tshark decides once what it shows of every frame). Reading frames
+ * through one frame_data alone is not enough: tshark -2, sharkd and a
+ * read filter do that too on their first pass, but without taps, before
+ * keeping the frame. So the single pass is recognised by both: two frames
+ * in a row in one frame_data, and TCP's tap record in the first pass. */
+typedef enum { FRAMES_UNKNOWN, FRAMES_KEPT, FRAMES_SEEN_ONCE } frames_fate;
+static frames_fate frames;
+static const frame_data *previous_frame;
+static bool tapped_first_pass;
+
+static void note_frame(const packet_info *pinfo)
+{
+    if (frames == FRAMES_UNKNOWN && previous_frame != NULL) {
+        if (pinfo->fd != previous_frame)
+            frames = FRAMES_KEPT;
+        else if (tapped_first_pass)
+            frames = FRAMES_SEEN_ONCE;
+    }
+    previous_frame = pinfo->fd;
+}
+
 static void *file_scope_realloc(void *ctx _U_, void *ptr, size_t size)
 {
     return wmem_realloc(wmem_file_scope(), ptr, size);
@@ -68,6 +95,9 @@ static void tcpconn_init(void)
     tcpconn_streams_options options = { pref_zeek, (int64_t)pref_capture_end_ms * 1000000 };
     attempts = tcpconn_streams_new(&file_scope, &options);
     tcpconn_locator_reset(&locator);
+    frames = FRAMES_UNKNOWN;
+    previous_frame = NULL;
+    tapped_first_pass = false;
     /* The expert tap is registered after the handoffs, so look it up here. */
     expert_tap = find_tap_id("expert");
 }
@@ -88,6 +118,26 @@ static void tcpconn_capture_read(void)
 }
 
 /* What dissect_tcpconn() does once Wireshark has called it. */
+/* The attempt of a frame whose stream and flags TCP's tap record gives,
+ * without reading the frame: in the first pass when the segment only
+ * extends a settled attempt (most of a capture), after it always. False
+ * when the frame must be read. */
+static bool place_from_tap(packet_info *pinfo, const tcpconn_wire_layers *layers, bool first_pass,
+                           int64_t time_ns, tcpconn_place *place)
+{
+    uint32_t stream;
+    uint16_t flags;
+    if (!tcpconn_wire_tapped(layers, &stream, &flags))
+        return false;
+    if (first_pass) {
+        tapped_first_pass = true; /* see frames_fate */
+        return tcpconn_streams_plain_segment(attempts, stream, flags, time_ns, place);
+    }
+    *place = tcpconn_streams_attempt_at(attempts, stream, pinfo->num);
+    return true;
+}
+
+/* What dissect_tcpconn() does once Wireshark has called it. */
 static int dissect_tcpconn_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
 {
     bool first_pass = !PINFO_FD_VISITED(pinfo);
@@ -95,34 +145,60 @@ static int dissect_tcpconn_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *
     bool stats_wanted = have_tap_listener(tcpconn_tap);
     bool output_wanted = tree != NULL || expert_wanted || stats_wanted;
     int64_t time_ns = (int64_t)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
-    tcpconn_wire w;
+    bool checksums = pref_zeek && pref_zeek_checksums;
 
     if (attempts == NULL)
         return 0;
-    if (first_pass)
+    if (first_pass) {
         tcpconn_streams_frame_seen(attempts, time_ns);
+        note_frame(pinfo);
+    }
     /* After the first pass only a tree or a tap can show anything. */
     if (!first_pass && !output_wanted)
         return 0;
-    if (!tcpconn_wire_read(&locator, pinfo, tvb, time_ns, pref_zeek && pref_zeek_checksums, &w))
-        return 0;
 
-    const tcpconn_found *f = &w.found;
-    bool segment = f->kind == TCPCONN_FOUND_SEGMENT;
-    tcpconn_place place;
-    if (first_pass)
-        place = segment ? tcpconn_streams_segment(attempts, f->stream, &f->segment)
-                        : tcpconn_streams_icmp(attempts, f->stream, &f->icmp);
-    else
-        place = segment ? tcpconn_streams_attempt_at(attempts, f->stream, pinfo->num)
-                        : tcpconn_streams_quoted_attempt(attempts, f->stream, &f->icmp);
-    /* An ICMP error that does not quote an attempt's SYN shows nothing. */
-    if (place.attempt == NULL || !output_wanted)
+    /* A tree nobody shows and that no filter, column or colouring rule asks
+     * tcpconn about (tshark -z io,stat, say) gets nothing from us. */
+    bool tree_wanted = tree != NULL && proto_field_is_referenced(tree, proto_tcpconn);
+    /* Nothing asks now, and no frame will be shown again (see frames_fate):
+     * the attempts need not be followed. */
+    if (frames == FRAMES_SEEN_ONCE && !tree_wanted && !expert_wanted && !stats_wanted)
         return 0;
+    /* The statistics and a tree showing the client, the server or the
+     * sentence need the frame's addresses. */
+    bool endpoints_wanted = stats_wanted || (tree_wanted && tcpconn_output_needs_endpoints(tree));
+    tcpconn_wire_layers layers = tcpconn_wire_layers_of(pinfo);
+    tcpconn_wire w;
+    const tcpconn_wire *wire = NULL;
+    tcpconn_place place;
+    if (place_from_tap(pinfo, &layers, first_pass, time_ns, &place)) {
+        if (place.attempt == NULL || !output_wanted)
+            return 0;
+        if (endpoints_wanted) {
+            if (!tcpconn_wire_read(&locator, pinfo, &layers, tvb, time_ns, checksums, &w))
+                return 0;
+            wire = &w;
+        }
+    } else {
+        if (!tcpconn_wire_read(&locator, pinfo, &layers, tvb, time_ns, checksums, &w))
+            return 0;
+        wire = &w;
+        const tcpconn_found *f = &w.found;
+        bool segment = f->kind == TCPCONN_FOUND_SEGMENT;
+        if (first_pass)
+            place = segment ? tcpconn_streams_segment(attempts, f->stream, &f->segment)
+                            : tcpconn_streams_icmp(attempts, f->stream, &f->icmp);
+        else
+            place = segment ? tcpconn_streams_attempt_at(attempts, f->stream, pinfo->num)
+                            : tcpconn_streams_quoted_attempt(attempts, f->stream, &f->icmp);
+        /* An ICMP error that does not quote an attempt's SYN shows nothing. */
+        if (place.attempt == NULL || !output_wanted)
+            return 0;
+    }
 
     const tcpconn_capture *capture = tcpconn_streams_capture(attempts);
     tcpconn_outcome outcome = tcpconn_outcome_of(place.attempt, capture);
-    tcpconn_shown shown = { &w,
+    tcpconn_shown shown = { wire,
                             &place,
                             &outcome,
                             capture,
@@ -135,9 +211,7 @@ static int dissect_tcpconn_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *
     if (stats_wanted && (first_pass ? (place.now & TCPCONN_NOW_VERDICT) != 0
                                     : pinfo->num == place.attempt->outcome_frame))
         tcpconn_output_tap(tcpconn_tap, pinfo, &shown);
-    /* A tree nobody shows and that no filter, column or colouring rule asks
-     * tcpconn about (tshark -z io,stat, say) gets nothing from us. */
-    if (tree == NULL || !proto_field_is_referenced(tree, proto_tcpconn)) {
+    if (!tree_wanted) {
         if (expert_wanted)
             tcpconn_output_expert(pinfo, NULL, &shown);
         return 0;
