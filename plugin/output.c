@@ -263,12 +263,19 @@ static tcpconn_endpoints endpoints_of(const tcpconn_shown *s)
     return e;
 }
 
-void tcpconn_output_expert(packet_info *pinfo, proto_item *item, const tcpconn_shown *s)
+/* Whether the packet carries the attempt's expert item. */
+static bool expert_due(const packet_info *pinfo, const tcpconn_shown *s)
 {
     const tcpconn_outcome *o = s->outcome;
     if (pinfo->num != s->place->attempt->outcome_frame || o->expert == TCPCONN_EXPERT_NONE)
-        return;
-    if (o->expert == TCPCONN_EXPERT_ESTABLISHED_AFTER_RETRY && !s->note_retries)
+        return false;
+    return o->expert != TCPCONN_EXPERT_ESTABLISHED_AFTER_RETRY || s->note_retries;
+}
+
+void tcpconn_output_expert(packet_info *pinfo, proto_item *item, const tcpconn_shown *s)
+{
+    const tcpconn_outcome *o = s->outcome;
+    if (!expert_due(pinfo, s))
         return;
     char text[160];
     if (tcpconn_expert_text(s->place->attempt, o, text, sizeof text))
@@ -277,47 +284,73 @@ void tcpconn_output_expert(packet_info *pinfo, proto_item *item, const tcpconn_s
         expert_add_info(pinfo, item, &ei_outcome[o->expert]);
 }
 
-/* Every tcpconn item is generated: none of it is in the packet's bytes. */
-static void add_uint(proto_tree *st, int hf, tvbuff_t *tvb, uint32_t value)
+/* The tcpconn subtree of a packet, made when its first item is added: in a
+ * tree nobody sees, a packet may have none of the fields a filter asks for
+ * (tcpconn.failed on an attempt that connected), and then needs none. */
+typedef struct {
+    proto_tree *tree;
+    tvbuff_t *tvb;
+    proto_item *item; /* the tcpconn item, NULL until made */
+    proto_tree *st;
+} subtree;
+
+static proto_tree *subtree_of(subtree *t)
 {
-    proto_item_set_generated(proto_tree_add_uint(st, hf, tvb, 0, 0, value));
+    if (t->st == NULL) {
+        t->item = proto_tree_add_item(t->tree, proto_tcpconn, t->tvb, 0, 0, ENC_NA);
+        proto_item_set_generated(t->item);
+        t->st = proto_item_add_subtree(t->item, ett_tcpconn);
+    }
+    return t->st;
 }
 
-static proto_item *add_string(proto_tree *st, int hf, tvbuff_t *tvb, const char *value)
+/* Every tcpconn item is generated: none of it is in the packet's bytes. */
+static void add_uint(subtree *t, int hf, uint32_t value)
 {
-    proto_item *it = proto_tree_add_string(st, hf, tvb, 0, 0, value);
+    proto_item_set_generated(proto_tree_add_uint(subtree_of(t), hf, t->tvb, 0, 0, value));
+}
+
+static proto_item *add_string(subtree *t, int hf, const char *value)
+{
+    proto_item *it = proto_tree_add_string(subtree_of(t), hf, t->tvb, 0, 0, value);
     proto_item_set_generated(it);
     return it;
 }
 
 /* For the booleans that are present only when true. */
-static void add_flag(proto_tree *st, int hf, tvbuff_t *tvb)
+static void add_flag(subtree *t, int hf)
 {
-    proto_item_set_generated(proto_tree_add_boolean(st, hf, tvb, 0, 0, 1));
+    proto_item_set_generated(proto_tree_add_boolean(subtree_of(t), hf, t->tvb, 0, 0, 1));
 }
 
-static void add_duration(proto_tree *st, int hf, tvbuff_t *tvb, uint32_t us)
+static void add_duration(subtree *t, int hf, uint32_t us)
 {
-    nstime_t t = nstime_from_us(us);
-    proto_item_set_generated(proto_tree_add_time(st, hf, tvb, 0, 0, &t));
+    nstime_t time = nstime_from_us(us);
+    proto_item_set_generated(proto_tree_add_time(subtree_of(t), hf, t->tvb, 0, 0, &time));
 }
 
-static void add_zeek_view(proto_tree *st, tvbuff_t *tvb, const tcpconn_zeek *z)
+static void add_zeek_view(subtree *t, const tcpconn_zeek *z)
 {
     const char *state = tcpconn_zeek_conn_state(z);
-    proto_item_append_text(add_string(st, hf_conn_state, tvb, state), " (%s)",
+    proto_item_append_text(add_string(t, hf_conn_state, state), " (%s)",
                            tcpconn_zeek_conn_state_meaning(state));
     char history[TCPCONN_ZEEK_HISTORY_MAX + 1];
     tcpconn_zeek_history(z, history);
-    add_string(st, hf_history, tvb, history);
+    add_string(t, hf_history, history);
+}
+
+/* Whether the tree asks for field `hf`: a visible tree shows every field,
+ * a tree nobody sees those a filter, column or colouring rule references.
+ * proto_field_is_referenced() says the same for a field, for twice the
+ * instructions, which count when asked for every field of every packet. */
+static bool wanted(const proto_tree *tree, int hf)
+{
+    return PTREE_DATA(tree)->visible || proto_registrar_get_nth(hf)->ref_type != HF_REF_TYPE_NONE;
 }
 
 bool tcpconn_output_needs_endpoints(proto_tree *tree)
 {
-    /* All three are true in a visible tree. */
-    return proto_field_is_referenced(tree, hf_server) ||
-           proto_field_is_referenced(tree, hf_client) ||
-           proto_field_is_referenced(tree, hf_server_port);
+    return wanted(tree, hf_server) || wanted(tree, hf_client) || wanted(tree, hf_server_port);
 }
 
 void tcpconn_output_tree(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
@@ -326,75 +359,75 @@ void tcpconn_output_tree(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
     const tcpconn_attempt *a = s->place->attempt;
     const tcpconn_outcome *o = s->outcome;
     bool visible = PTREE_DATA(tree)->visible;
-
-    proto_item *ti = proto_tree_add_item(tree, proto_tcpconn, tvb, 0, 0, ENC_NA);
-    proto_item_set_generated(ti);
-    proto_tree *st = proto_item_add_subtree(ti, ett_tcpconn);
+    subtree t = { tree, tvb, NULL, NULL };
 
     /* A tree nobody reads (a display filter's, tshark -T fields' from 4.4
      * on) gets only the fields something asks for: each other one would be
      * a call that Wireshark throws away, and the addresses and sentence
-     * cost more. A visible tree says every field is referenced. */
-#define WANTED(hf) (visible || proto_field_is_referenced(tree, (hf)))
-    /* Without the frame's endpoints (s->wire NULL) nothing asks for them
-     * (tcpconn_output_needs_endpoints), nor for the sentence. */
+     * cost more. Without the frame's endpoints (s->wire NULL) nothing asks
+     * for them (tcpconn_output_needs_endpoints), nor for the sentence. */
     tcpconn_endpoints e = { 0 };
     const char *server = NULL;
     if (s->wire != NULL) {
         e = endpoints_of(s);
         /* Formatting addresses costs; only do it when someone will look. */
-        if (WANTED(hf_server))
+        if (wanted(tree, hf_server))
             server = endpoint_to_str(pinfo->pool, e.server, e.server_port);
         /* The sentence is only read, never filtered on. */
         if (visible) {
             char sentence[ITEM_LABEL_LENGTH];
             tcpconn_describe(a, o, s->capture, server, e.server->type == AT_IPv6, sentence,
                              sizeof sentence);
-            proto_item_set_text(ti, "%s", sentence);
+            subtree_of(&t);
+            proto_item_set_text(t.item, "%s", sentence);
         }
     }
 
-    if (WANTED(hf_stream))
-        add_uint(st, hf_stream, tvb, s->place->stream);
-    if (s->place->several && WANTED(hf_attempt))
-        add_uint(st, hf_attempt, tvb, s->place->number);
-    if (WANTED(hf_reason))
-        add_string(st, hf_reason, tvb, tcpconn_reason_name(o->reason));
-    if (s->wire != NULL && WANTED(hf_client))
-        add_string(st, hf_client, tvb, endpoint_to_str(pinfo->pool, e.client, e.client_port));
+    if (wanted(tree, hf_stream))
+        add_uint(&t, hf_stream, s->place->stream);
+    if (s->place->several && wanted(tree, hf_attempt))
+        add_uint(&t, hf_attempt, s->place->number);
+    if (wanted(tree, hf_reason))
+        add_string(&t, hf_reason, tcpconn_reason_name(o->reason));
+    if (s->wire != NULL && wanted(tree, hf_client))
+        add_string(&t, hf_client, endpoint_to_str(pinfo->pool, e.client, e.client_port));
     if (server != NULL)
-        add_string(st, hf_server, tvb, server);
-    if (s->wire != NULL && WANTED(hf_server_port))
-        add_uint(st, hf_server_port, tvb, e.server_port);
-    if (o->failed && WANTED(hf_failed))
-        add_flag(st, hf_failed, tvb);
-    if (o->provisional && WANTED(hf_provisional))
-        add_flag(st, hf_provisional, tvb);
-    if (o->capture_stopped && WANTED(hf_capture_stopped))
-        add_flag(st, hf_capture_stopped, tvb);
-    if (s->zeek != NULL && (WANTED(hf_conn_state) || WANTED(hf_history)))
-        add_zeek_view(st, tvb, s->zeek);
-    if (o->ended_by != TCPCONN_SIDE_NONE && WANTED(hf_ended_by))
-        add_string(st, hf_ended_by, tvb, o->ended_by == TCPCONN_SIDE_SERVER ? "server" : "client");
-    if (WANTED(hf_concurrent))
-        add_uint(st, hf_concurrent, tvb, a->concurrent);
-    if (WANTED(hf_server_attempts))
-        add_uint(st, hf_server_attempts, tvb, a->server_index);
-    if (WANTED(hf_syn_count))
-        add_uint(st, hf_syn_count, tvb, a->syn_count);
-    if (WANTED(hf_synack_count))
-        add_uint(st, hf_synack_count, tvb, a->synack_count);
-    if (o->connected && WANTED(hf_connect_time))
-        add_duration(st, hf_connect_time, tvb, a->connect_us);
-    if (WANTED(hf_time_to_outcome))
-        add_duration(st, hf_time_to_outcome, tvb, a->outcome_us);
-    if (o->reason != TCPCONN_HANDSHAKE_NOT_SEEN && WANTED(hf_syn_frame))
-        add_uint(st, hf_syn_frame, tvb, a->first_frame);
-    if (WANTED(hf_outcome_frame))
-        add_uint(st, hf_outcome_frame, tvb, a->outcome_frame);
-#undef WANTED
+        add_string(&t, hf_server, server);
+    if (s->wire != NULL && wanted(tree, hf_server_port))
+        add_uint(&t, hf_server_port, e.server_port);
+    if (o->failed && wanted(tree, hf_failed))
+        add_flag(&t, hf_failed);
+    if (o->provisional && wanted(tree, hf_provisional))
+        add_flag(&t, hf_provisional);
+    if (o->capture_stopped && wanted(tree, hf_capture_stopped))
+        add_flag(&t, hf_capture_stopped);
+    if (s->zeek != NULL && (wanted(tree, hf_conn_state) || wanted(tree, hf_history)))
+        add_zeek_view(&t, s->zeek);
+    if (o->ended_by != TCPCONN_SIDE_NONE && wanted(tree, hf_ended_by))
+        add_string(&t, hf_ended_by, o->ended_by == TCPCONN_SIDE_SERVER ? "server" : "client");
+    if (wanted(tree, hf_concurrent))
+        add_uint(&t, hf_concurrent, a->concurrent);
+    if (wanted(tree, hf_server_attempts))
+        add_uint(&t, hf_server_attempts, a->server_index);
+    if (wanted(tree, hf_syn_count))
+        add_uint(&t, hf_syn_count, a->syn_count);
+    if (wanted(tree, hf_synack_count))
+        add_uint(&t, hf_synack_count, a->synack_count);
+    if (o->connected && wanted(tree, hf_connect_time))
+        add_duration(&t, hf_connect_time, a->connect_us);
+    if (wanted(tree, hf_time_to_outcome))
+        add_duration(&t, hf_time_to_outcome, a->outcome_us);
+    if (o->reason != TCPCONN_HANDSHAKE_NOT_SEEN && wanted(tree, hf_syn_frame))
+        add_uint(&t, hf_syn_frame, a->first_frame);
+    if (wanted(tree, hf_outcome_frame))
+        add_uint(&t, hf_outcome_frame, a->outcome_frame);
 
-    tcpconn_output_expert(pinfo, ti, s);
+    /* The protocol itself filtered on ("tcpconn"), and the expert item,
+     * need the subtree even when it holds nothing asked for. */
+    if (proto_registrar_get_nth(proto_tcpconn)->ref_type == HF_REF_TYPE_DIRECT ||
+        expert_due(pinfo, s))
+        subtree_of(&t);
+    tcpconn_output_expert(pinfo, t.item, s);
 }
 
 void tcpconn_output_tap(int tap, packet_info *pinfo, const tcpconn_shown *s)
