@@ -143,7 +143,10 @@ static int dissect_tcpconn_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *
     bool first_pass = !PINFO_FD_VISITED(pinfo);
     bool expert_wanted = have_tap_listener(expert_tap);
     bool stats_wanted = have_tap_listener(tcpconn_tap);
-    bool output_wanted = tree != NULL || expert_wanted || stats_wanted;
+    /* A tree nobody shows and that no filter, column or colouring rule asks
+     * tcpconn about (tshark -z io,stat, say) gets nothing from us. */
+    bool tree_wanted = tree != NULL && proto_field_is_referenced(tree, proto_tcpconn);
+    bool output_wanted = tree_wanted || expert_wanted || stats_wanted;
     int64_t time_ns = (int64_t)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
     bool checksums = pref_zeek && pref_zeek_checksums;
 
@@ -153,16 +156,9 @@ static int dissect_tcpconn_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *
         tcpconn_streams_frame_seen(attempts, time_ns);
         note_frame(pinfo);
     }
-    /* After the first pass only a tree or a tap can show anything. */
-    if (!first_pass && !output_wanted)
-        return 0;
-
-    /* A tree nobody shows and that no filter, column or colouring rule asks
-     * tcpconn about (tshark -z io,stat, say) gets nothing from us. */
-    bool tree_wanted = tree != NULL && proto_field_is_referenced(tree, proto_tcpconn);
-    /* Nothing asks now, and no frame will be shown again (see frames_fate):
-     * the attempts need not be followed. */
-    if (frames == FRAMES_SEEN_ONCE && !tree_wanted && !expert_wanted && !stats_wanted)
+    /* After the first pass only a tree or a tap can show anything; in
+     * tshark's single pass, nothing will ask later either (frames_fate). */
+    if (!output_wanted && (!first_pass || frames == FRAMES_SEEN_ONCE))
         return 0;
     /* The statistics and a tree showing the client, the server or the
      * sentence need the frame's addresses. */
