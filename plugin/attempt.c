@@ -26,6 +26,11 @@ static bool is_bare_syn(uint16_t flags)
     return (flags & (TCPCONN_SYN | TCPCONN_ACK | TCPCONN_RST)) == TCPCONN_SYN;
 }
 
+static bool is_synack(uint16_t flags)
+{
+    return (flags & (TCPCONN_SYN | TCPCONN_ACK | TCPCONN_RST)) == (TCPCONN_SYN | TCPCONN_ACK);
+}
+
 static uint8_t saturating_increment(uint8_t n)
 {
     return n == UINT8_MAX ? n : (uint8_t)(n + 1);
@@ -167,9 +172,13 @@ bool tcpconn_attempt_is_superseded_by(const tcpconn_attempt *a, const tcpconn_se
 
 bool tcpconn_attempt_is_retried_by(const tcpconn_attempt *a, const tcpconn_segment *s)
 {
-    return is_bare_syn(s->flags) && tcpconn_attempt_from_initiator(a, s->orientation) &&
-           (a->flags & TCPCONN_A_ISN_KNOWN) && s->seq == a->initiator_isn &&
-           !(a->flags & TCPCONN_A_CONNECTED);
+    if (!(a->flags & TCPCONN_A_ISN_KNOWN) || (a->flags & TCPCONN_A_CONNECTED))
+        return false;
+    bool from_initiator = tcpconn_attempt_from_initiator(a, s->orientation);
+    if (is_bare_syn(s->flags))
+        return from_initiator && s->seq == a->initiator_isn;
+    /* The answer to that SYN, after a RST or FIN that was no real end. */
+    return is_synack(s->flags) && !from_initiator && s->ack == a->initiator_isn + 1;
 }
 
 static void check_connected(tcpconn_attempt *a, const tcpconn_segment *s)
@@ -461,8 +470,7 @@ unsigned tcpconn_attempt_start(tcpconn_attempt *a, const tcpconn_segment *s)
      * the initiator is and which ISN it used; otherwise the ports tell who
      * the server is, and failing that the sender is taken as the client. */
     /* With RST set it is no SYN-ACK (crafted flag sweeps): it answers nothing. */
-    bool synack =
-        (s->flags & (TCPCONN_SYN | TCPCONN_ACK | TCPCONN_RST)) == (TCPCONN_SYN | TCPCONN_ACK);
+    bool synack = is_synack(s->flags);
     bool sender_is_server =
         synack || tcpconn_guess_server(s->src_port, s->dst_port) == TCPCONN_SERVER_IS_SOURCE;
     if ((s->orientation != 0) != sender_is_server)

@@ -94,9 +94,10 @@ unsigned tcpconn_attempt_start(tcpconn_attempt *a, const tcpconn_segment *s);
  * (port reuse) instead of continuing `a`. */
 bool tcpconn_attempt_is_superseded_by(const tcpconn_attempt *a, const tcpconn_segment *s);
 
-/* True when a SYN that opens a new tcp.stream (Wireshark 4.4 and later give
- * a SYN after a RST or FIN its own stream) is a retry of `a`: same
- * initiator, same ISN, and `a` never connected. */
+/* True when a SYN or SYN-ACK that opens a new tcp.stream (Wireshark 4.4 and
+ * later give a SYN after a RST or FIN its own stream) continues `a`, which
+ * never connected: the initiator's SYN with the same ISN (a retry), or the
+ * responder's SYN-ACK acknowledging that ISN. */
 bool tcpconn_attempt_is_retried_by(const tcpconn_attempt *a, const tcpconn_segment *s);
 
 /* Feeds a later segment of the same attempt. Returns transitions. */

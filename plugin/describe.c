@@ -88,21 +88,28 @@ static void capture_stop_clause(const tcpconn_attempt *a, const tcpconn_outcome 
     buf[0] = '\0';
     if (!o->capture_stopped)
         return;
+    const char *last =
+        o->reason == TCPCONN_NO_ANSWER ? "the last SYN" : "the attempt's last packet";
+    /* The attempt's end is kept in whole milliseconds. */
     int64_t gap_us = (c->end_ns - tcpconn_attempt_end_ns(a)) / 1000;
-    char gap[TCPCONN_DURATION_LEN];
-    tcpconn_format_duration(gap, gap_us < 0 ? 0 : (uint32_t)gap_us);
+    char duration[TCPCONN_DURATION_LEN], gap[TCPCONN_DURATION_LEN + 8];
+    if (gap_us < 1000)
+        snprintf(gap, sizeof gap, "with");
+    else
+        snprintf(
+            gap, sizeof gap, "%s after",
+            tcpconn_format_duration(duration, gap_us > UINT32_MAX ? UINT32_MAX : (uint32_t)gap_us));
     if (o->reason == TCPCONN_NO_ANSWER)
         snprintf(buf, len,
-                 "; the capture ended %s after the last SYN, while the client may still have "
-                 "been retrying",
-                 gap);
+                 "; the capture ended %s %s, while the client may still have been retrying", gap,
+                 last);
     else if (o->reason == TCPCONN_HALF_OPEN)
         snprintf(buf, len,
-                 "; the capture ended %s after the attempt's last packet, while the server may "
-                 "still have been re-sending its SYN-ACK",
-                 gap);
+                 "; the capture ended %s %s, while the server may still have been re-sending its "
+                 "SYN-ACK",
+                 gap, last);
     else if (o->reason == TCPCONN_STALE_CONNECTION)
-        snprintf(buf, len, "; the capture ended %s after the attempt's last packet", gap);
+        snprintf(buf, len, "; the capture ended %s %s", gap, last);
 }
 
 static void describe_half_open(const tcpconn_attempt *a, const tcpconn_outcome *o,

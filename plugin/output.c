@@ -84,8 +84,8 @@ static void register_fields(void)
             "reading and live capture)",
             HFILL } },
         { &hf_capture_stopped,
-          { "Capture stopped while waiting", "tcpconn.capture_stopped", FT_BOOLEAN, BASE_NONE,
-            NULL, 0x0,
+          { "Capture stopped while waiting", "tcpconn.capture_stopped", FT_BOOLEAN, BASE_NONE, NULL,
+            0x0,
             "Present only when the whole capture has been read and its last frame came less "
             "than tcpconn.capture_end_ms after this attempt's last packet, while the attempt "
             "was still waiting for an answer: the client or server may still have been "

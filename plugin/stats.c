@@ -20,34 +20,24 @@
 #define NODE_SERVERS      "Attempts by server"
 #define NODE_CONCURRENCY  "Concurrent attempts by server"
 #define NODE_CLIENTS      "Attempts by client"
-#define NODE_CONNECT_TIME "Connect time (connected attempts)"
+#define NODE_CONNECT_TIME "Connect time in ms (connected attempts)"
 #define NODE_SYNS         "SYNs per attempt"
 
 static int node_outcomes = -1;
 static int node_servers = -1;
 static int node_concurrency = -1;
 static int node_clients = -1;
-static int node_connect_time = -1;
-static int node_syns = -1;
 
-/* Connect times by upper bound; over 1 s usually means SYN retransmissions. */
-static const struct {
-    uint32_t below_us;
-    const char *name;
-} connect_times[] = {
-    { 10000, "under 10 ms" }, { 100000, "10-100 ms" },    { 1000000, "100 ms-1 s" },
-    { 3000000, "1-3 s" },     { UINT32_MAX, "over 3 s" },
-};
-
-static const char *const syn_buckets[] = { "1", "2", "3", "4 or more" };
-
-static const char *connect_time_bucket(uint32_t us)
-{
-    size_t i = 0;
-    while (i + 1 < G_N_ELEMENTS(connect_times) && us >= connect_times[i].below_us)
-        i++;
-    return connect_times[i].name;
-}
+/* Range rows: Wireshark sorts the rows of a range node by the number each
+ * row's name starts with, in tshark's output and in the GUI whichever column
+ * the dialog is sorted by (the statistics preferences "st_sort_rng_nameonly"
+ * and "st_sort_rng_fixorder", on by default). Plain rows sort by name or by
+ * count, depending on the release and the column, which put "1-3 s" before
+ * "10-100 ms" and "4 or more" before "3". A name also gives the row's range,
+ * and the last row takes every value from its first number up. Connect times
+ * are in milliseconds; over 1 s usually means SYN retransmissions. */
+static char *connect_ms_ranges[] = { "0-9", "10-99", "100-999", "1000-2999", "3000 or more" };
+static char *syn_ranges[] = { "1", "2", "3", "4 or more" };
 
 static void outcomes_init(stats_tree *st)
 {
@@ -59,12 +49,9 @@ static void outcomes_init(stats_tree *st)
     /* Count, average, min and max per server: the max is the peak. */
     node_concurrency = stats_tree_create_node(st, NODE_CONCURRENCY, 0, STAT_DT_INT, TRUE);
     node_clients = stats_tree_create_node(st, NODE_CLIENTS, 0, STAT_DT_INT, TRUE);
-    node_connect_time = stats_tree_create_node(st, NODE_CONNECT_TIME, 0, STAT_DT_INT, TRUE);
-    for (size_t i = 0; i < G_N_ELEMENTS(connect_times); i++)
-        stats_tree_create_node(st, connect_times[i].name, node_connect_time, STAT_DT_INT, FALSE);
-    node_syns = stats_tree_create_node(st, NODE_SYNS, 0, STAT_DT_INT, TRUE);
-    for (size_t i = 0; i < G_N_ELEMENTS(syn_buckets); i++)
-        stats_tree_create_node(st, syn_buckets[i], node_syns, STAT_DT_INT, FALSE);
+    stats_tree_create_range_node_string(st, NODE_CONNECT_TIME, 0, G_N_ELEMENTS(connect_ms_ranges),
+                                        connect_ms_ranges);
+    stats_tree_create_range_node_string(st, NODE_SYNS, 0, G_N_ELEMENTS(syn_ranges), syn_ranges);
 }
 
 /* Ticks the outcome's group under `parent`, and the outcome under it. */
@@ -93,16 +80,14 @@ static tap_packet_status outcomes_packet(stats_tree *st, packet_info *pinfo _U_,
     tick_stat_node(st, NODE_CLIENTS, 0, TRUE);
     tick_stat_node(st, info->client_address, node_clients, FALSE);
 
+    /* The range node's own row also gets the average, minimum and maximum. */
     if (info->connected) {
         tick_stat_node(st, NODE_CONNECT_TIME, 0, TRUE);
-        tick_stat_node(st, connect_time_bucket(info->connect_us), node_connect_time, FALSE);
+        stats_tree_tick_range(st, NODE_CONNECT_TIME, 0, (int)(info->connect_us / 1000));
     }
 
     tick_stat_node(st, NODE_SYNS, 0, TRUE);
-    uint32_t syns =
-        info->syn_count < G_N_ELEMENTS(syn_buckets) ? info->syn_count : G_N_ELEMENTS(syn_buckets);
-    if (syns > 0)
-        tick_stat_node(st, syn_buckets[syns - 1], node_syns, FALSE);
+    stats_tree_tick_range(st, NODE_SYNS, 0, (int)MIN(info->syn_count, (uint32_t)G_MAXINT));
     return TAP_PACKET_REDRAW;
 }
 

@@ -288,10 +288,11 @@ static unsigned continue_attempt(tcpconn_streams *t, tcpconn_attempt *a, uint32_
 static tcpconn_place open_stream(tcpconn_streams *t, uint32_t stream, const tcpconn_segment *s)
 {
     tcpconn_attempt *slot = first_slot(t, stream);
-    bool bare_syn = (s->flags & (TCPCONN_SYN | TCPCONN_ACK | TCPCONN_RST)) == TCPCONN_SYN;
+    bool opens = (s->flags & (TCPCONN_SYN | TCPCONN_RST)) == TCPCONN_SYN;
     uint32_t earlier;
-    if (bare_syn && t->retries.used > 0) {
-        uint64_t key = tuple_key(s, true); /* a bare SYN comes from the initiator */
+    if (opens && t->retries.used > 0) {
+        /* A bare SYN comes from the initiator, a SYN-ACK from the responder. */
+        uint64_t key = tuple_key(s, !(s->flags & TCPCONN_ACK));
         if (retry_get(t, key, &earlier) && earlier != stream) {
             unsigned number;
             uint32_t index;
@@ -304,7 +305,8 @@ static tcpconn_place open_stream(tcpconn_streams *t, uint32_t stream, const tcpc
                 return place_of(a, earlier, number, now);
             }
             /* A newer attempt on these ports: retries now belong to it. */
-            retry_set(t, key, stream);
+            if (!(s->flags & TCPCONN_ACK))
+                retry_set(t, key, stream);
         }
     }
     unsigned now = begin_attempt(t, slot, s);

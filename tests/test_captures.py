@@ -16,9 +16,16 @@ from tshark_run import FAILED, fields, present, read_labels
 
 FOLDER = None
 
-FIELDS = ["frame.number", "tcpconn.stream", "tcpconn.attempt", "tcpconn.client",
-          "tcpconn.server", "tcpconn.reason", "tcpconn.failed", "tcpconn.provisional",
-          "tcpconn.outcome_frame", "_ws.expert.message"]
+FIELDS = ["frame.number", "frame.time_epoch", "tcpconn.stream", "tcpconn.attempt",
+          "tcpconn.client", "tcpconn.server", "tcpconn.reason", "tcpconn.failed",
+          "tcpconn.provisional", "tcpconn.capture_stopped", "tcpconn.outcome_frame",
+          "_ws.expert.message", "tcp.srcport", "tcp.flags.syn", "tcp.flags.ack", "icmp.type",
+          "icmpv6.type"]
+
+# Outcomes of an attempt still waiting for an answer when its packets
+# stopped: tcpconn.capture_stopped applies to them.
+WAITING = {"no-answer", "capture-ended", "stale-connection", "ack-not-captured"}
+CAPTURE_END_S = 1.0  # tcpconn.capture_end_ms
 
 # Decided by one packet, so a single pass already knows them at that packet...
 DECIDED_BY_ONE_PACKET = {"refused", "icmp-unreachable", "aborted-by-client",
@@ -39,6 +46,13 @@ EXPERT = {
     "reset-after-established": "reset the connection right after",
     "closed-before-data": "closed the connection right after",
 }
+
+
+def is_client_syn(row):
+    """A SYN without ACK from the attempt's client (not an ICMP error's quote)."""
+    return (not row["icmp.type"] and not row["icmpv6.type"]
+            and row["tcpconn.client"].endswith(":" + row["tcp.srcport"])
+            and present(row["tcp.flags.syn"]) and not present(row["tcp.flags.ack"]))
 
 
 def attempts_of(rows):
@@ -161,6 +175,71 @@ class LabelledCaptures(unittest.TestCase):
         # every folder, and so are packets after which nothing can change.
         self.assertGreater(in_progress, 0, "no in-progress packet in one pass")
         self.assertGreater(final_packets, 0, "no packet without tcpconn.provisional in one pass")
+
+    def test_one_pass_no_answer_only_after_a_retransmission(self):
+        """In one pass an attempt shows no-answer (provisional, failed) from
+        its first retransmitted SYN on, never before it."""
+        shown = 0
+        for name in self.labels:
+            for key, packets in attempts_of(self.one_pass[name]).items():
+                syns = 0
+                for p in packets:
+                    syns += is_client_syn(p)
+                    if p["tcpconn.reason"] != "no-answer":
+                        continue
+                    shown += 1
+                    with self.subTest(capture=name, stream=key, frame=p["frame.number"]):
+                        self.assertGreaterEqual(syns, 2, "no-answer before any retransmitted SYN")
+                        self.assertTrue(present(p["tcpconn.failed"]))
+                        if not present(p["tcpconn.provisional"]):
+                            self.assertEqual(attempts_of(self.two_pass[name])[key][0]["tcpconn.reason"],
+                                             "no-answer")
+        with self.subTest("something to check"):
+            self.assertGreater(shown, 0, "no one-pass no-answer packet in this folder")
+
+    def test_one_pass_last_final_outcome_is_the_two_pass_one(self):
+        """Wherever an attempt's last packet in one pass is no longer
+        provisional, a full pass gives the same outcome."""
+        checked = 0
+        for name in self.labels:
+            final = {key: packets[0]["tcpconn.reason"]
+                     for key, packets in attempts_of(self.two_pass[name]).items()}
+            for key, packets in attempts_of(self.one_pass[name]).items():
+                last = packets[-1]
+                if present(last["tcpconn.provisional"]):
+                    continue
+                checked += 1
+                with self.subTest(capture=name, stream=key):
+                    self.assertEqual(last["tcpconn.reason"], final[key])
+        self.assertGreater(checked, 0)
+
+    def test_capture_stopped_marks_attempts_cut_off_while_waiting(self):
+        """tcpconn.capture_stopped: only on attempts still waiting whose last
+        packet came less than a second before the capture's last frame, and
+        on every such attempt with a waiting outcome."""
+        marked = 0
+        for name in self.labels:
+            rows = self.two_pass[name]
+            end = max(float(r["frame.time_epoch"]) for r in rows)
+            for key, packets in attempts_of(rows).items():
+                own = [p for p in packets if not p["icmp.type"] and not p["icmpv6.type"]] or packets
+                gap = end - max(float(p["frame.time_epoch"]) for p in own)
+                if abs(gap - CAPTURE_END_S) < 0.005:
+                    continue  # the field counts whole milliseconds
+                reason = packets[0]["tcpconn.reason"]
+                stopped = {present(p["tcpconn.capture_stopped"]) for p in packets}
+                with self.subTest(capture=name, stream=key, reason=reason, gap=round(gap, 3)):
+                    self.assertEqual(len(stopped), 1, "the same on every packet")
+                    stopped = stopped.pop()
+                    marked += stopped
+                    if stopped:
+                        self.assertLess(gap, CAPTURE_END_S)
+                        self.assertIn(reason, WAITING | {"half-open"})
+                    elif reason in WAITING:
+                        self.assertGreaterEqual(gap, CAPTURE_END_S)
+                    if reason == "capture-ended":
+                        self.assertTrue(stopped)
+        self.assertGreater(marked, 0, "no attempt cut off by the end of a capture in this folder")
 
     def test_one_pass_deciding_packet_carries_the_outcome(self):
         for name in self.labels:

@@ -11,6 +11,7 @@ capture is read with
 and each packet's colouring rule is checked against its attempt's outcome.
 """
 import collections
+import csv
 import glob
 import os
 import re
@@ -199,6 +200,32 @@ class ColouringRules(unittest.TestCase):
         for a in attempts:
             self.assertEqual(a["frame.number"], a["tcpconn.outcome_frame"], a)
 
+    def test_io_graph_counts_each_attempt_once(self):
+        """The I/O Graph table: as many columns as this Wireshark's table has
+        (4.6 added a tenth), and filters that select one packet per attempt,
+        and per failed attempt, of failures-begin-v4.pcap (its labels)."""
+        with open(os.path.join(self.profile, "io_graphs")) as f:
+            rows = list(csv.reader(line for line in f if line.startswith('"')))
+        major, minor = map(int, tshark_run.wireshark_version().split("."))
+        columns = 10 if (major, minor) >= (4, 6) else 9
+        self.assertEqual([len(r) for r in rows], [columns, columns])
+        self.assertEqual([r[0] for r in rows], ["TRUE", "TRUE"])
+        capture = "failures-begin-v4.pcap"
+        labels = [l["reason"] for l in read_labels(os.path.join(REPO, "captures", "crafted",
+                                                               "labels.tsv"))
+                  if l["file"] == capture]
+        wanted = {"All attempts": len(labels),
+                  "Failed attempts": sum(1 for r in labels if r in FAILED)}
+        self.assertTrue(0 < wanted["Failed attempts"] < wanted["All attempts"])
+        for name, expression in ((r[1], r[2]) for r in rows):
+            with self.subTest(graph=name):
+                selected = fields(os.path.join(REPO, "captures", "crafted", capture),
+                                  ["frame.number", "tcpconn.outcome_frame"],
+                                  display_filter=expression)
+                self.assertEqual(len(selected), wanted[name])
+                for p in selected:
+                    self.assertEqual(p["frame.number"], p["tcpconn.outcome_frame"])
+
 
 class InstallProfile(unittest.TestCase):
     """install-profile.sh never overwrites a profile the user has changed."""
@@ -219,7 +246,7 @@ class InstallProfile(unittest.TestCase):
     def test_install_then_up_to_date(self):
         self.assertIn("Installed", run_install(self.home))
         for name in ("colorfilters", "preferences", "dfilter_buttons", "dfilters",
-                     "dfilter_macros", ".tcpconn-installed.sha256"):
+                     "dfilter_macros", "io_graphs", ".tcpconn-installed.sha256"):
             self.assertTrue(os.path.isfile(os.path.join(self.profile, name)), name)
         self.assertIn("up to date", run_install(self.home))
 
@@ -229,12 +256,14 @@ class InstallProfile(unittest.TestCase):
         # Wireshark writes itself (recent) are not the user's edits.
         with open(os.path.join(self.profile, "dfilters"), "w") as f:
             f.write('"old" tcp\n')
+        os.remove(os.path.join(self.profile, "io_graphs"))  # older installs had none
         subprocess.run("sha256sum colorfilters preferences dfilter_buttons dfilters dfilter_macros"
                        " > .tcpconn-installed.sha256", shell=True, cwd=self.profile, check=True)
         with open(os.path.join(self.profile, "recent"), "w") as f:
             f.write("gui.zoom_level: 1\n")
         self.assertIn("Updated", run_install(self.home))
         self.assertIn("tcpconn.failed", self.read("dfilters"))
+        self.assertIn("tcpconn.failed", self.read("io_graphs"))
         self.assertEqual(self.read("recent"), "gui.zoom_level: 1\n")
 
     def test_edited_profile_is_left_alone(self):

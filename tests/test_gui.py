@@ -26,12 +26,17 @@ import tshark_run
 from tshark_run import REPO, fields
 
 SEED = os.path.join(REPO, "captures", "real", "seed-burst.pcap")
+# Connects work for 6 s, then fail (the I/O Graph step).
+FAILURES_BEGIN = os.path.join(REPO, "captures", "crafted", "failures-begin-v4.pcap")
 # The README embeds the screenshots of the current Wireshark series (4.6):
 # tools/test.sh points the other releases' runs elsewhere.
 SHOTS = os.environ.get("TCPCONN_SCREENSHOTS") or os.path.join(REPO, "docs", "screenshots")
 WIDTH, HEIGHT = 1280, 800
 MAIN_TITLE = "seed-burst.pcap"
 
+# The two graphs of profiles/tcpconn/io_graphs.
+ALL_ATTEMPTS_COLOUR = (0x1F, 0x77, 0xB4)
+FAILED_ATTEMPTS_COLOUR = (0xC6, 0x28, 0x28)
 # Row backgrounds of profiles/tcpconn-colorfilters (16-bit values / 257).
 FAILED_BG = (198, 40, 40)
 RETRIED_BG = (255, 179, 0)
@@ -298,6 +303,19 @@ def frame_numbers(screen, png, rows):
     return out
 
 
+def tree_block(lines, header):
+    """The OCR lines of a statistics tree node's children: those after the
+    line naming `header`, up to the next top-level node."""
+    start = next((i for i, l in enumerate(lines) if header in l), None)
+    need(start is not None, f"no '{header}' in the statistics tree; read:\n" + "\n".join(lines))
+    block = []
+    for l in lines[start + 1:]:
+        if re.search(r"Attempts by|SYNs per|Connect time|Concurrent", l):
+            break
+        block.append(l)
+    return block
+
+
 class GuiTest:
     def __init__(self, keep=False):
         self.keep = keep
@@ -362,11 +380,11 @@ class GuiTest:
             os.chown(path, owner.st_uid, owner.st_gid)
         self.home = home
 
-    def start_wireshark(self):
+    def start_wireshark(self, capture=SEED):
         env = {"DISPLAY": self.screen.display, "XDG_RUNTIME_DIR": os.path.join(self.home, "runtime"),
                "NO_AT_BRIDGE": "1", "QT_ACCESSIBILITY": "0", "QT_SCALE_FACTOR": "1"}
-        argv = tshark_run.command("wireshark", ["-C", "tcpconn", "-r", SEED], env=env)
-        self.log = open(os.path.join(self.screen.scratch, "wireshark.log"), "w")
+        argv = tshark_run.command("wireshark", ["-C", "tcpconn", "-r", capture], env=env)
+        self.log = open(os.path.join(self.screen.scratch, "wireshark.log"), "a")
         self.screen.wireshark = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT,
                                                  start_new_session=True)
 
@@ -607,12 +625,14 @@ class GuiTest:
         png, text = self.screen.wait_text(r"Attempts by outcome\s+8\b", box,
                                           what="the statistics tree")
         lines = text.splitlines()
-        start = next(i for i, l in enumerate(lines) if "Attempts by outcome" in l)
-        block = []
-        for l in lines[start + 1:]:
-            if re.search(r"Attempts by|SYNs per|Connect time|Concurrent", l):
-                break
-            block.append(l)
+        # The counts are read again without the columns right of them, whose
+        # figures can make tesseract misread a count.
+        counted = lines
+        average = self.screen.find_words(png, "Average", box())
+        if average:
+            x, y, _, h = box()
+            counted = self.screen.text(png, (x, y, average[0] - 4 - x, h)).splitlines()
+        block = tree_block(counted, "Attempts by outcome")
         counts = {}
         for name, count in (("Connected", 6), ("established", 4), ("established-after-retry", 2),
                             ("Failed", 2), ("refused", 2)):
@@ -622,12 +642,81 @@ class GuiTest:
                     counts[name] = int(m.group(1))
             need(counts.get(name) == count,
                  f"'Attempts by outcome' should count {name} {count}; read:\n" + "\n".join(block))
+        # Range rows read in range order, whatever the dialog sorts the
+        # other rows by: the number each row starts with goes up. Tesseract
+        # sometimes drops the lines of a part of so tall an image, so the
+        # upper and lower halves of the dialog are read on their own too.
+        x, y, w, h = box()
+        readings = [lines] + [self.screen.text(png, (x, y + top, w, h // 2 + 20)).splitlines()
+                              for top in (0, h // 2 - 20)]
+        for node, floors in (("SYNs per attempt", [1, 2, 3, 4]),
+                             ("Connect time in ms", [0, 10, 100, 1000, 3000])):
+            read = []
+            for reading in readings:
+                if any(node in l for l in reading):
+                    block = tree_block(reading, node)
+                    read.append([int(m.group(1)) for l in block
+                                 for m in [re.match(r"\W*(\d+)", l)] if m])
+            need(floors in read, f"'{node}' rows should start with {floors} in this order; "
+                 f"read {read} in:\n" + "\n--\n".join("\n".join(r) for r in readings))
         self.save("06-statistics-outcomes.png")
         self.close(dialog)
-        return "Attempts by outcome 8: " + ", ".join(f"{k} {v}" for k, v in counts.items())
+        return ("Attempts by outcome 8: " + ", ".join(f"{k} {v}" for k, v in counts.items())
+                + "; range rows in order")
+
+    def step_io_graph(self):
+        """Statistics > I/O Graphs, in the tcpconn profile, on a capture whose
+        connects start failing at 6 s of 14.5: the profile's two graphs are
+        listed, and the failed attempts' bars begin partway along the time
+        axis, after the first bars of all attempts."""
+        self.quit_wireshark()
+        self.start_wireshark(FAILURES_BEGIN)
+        title = os.path.basename(FAILURES_BEGIN)
+        self.main = self.screen.wait_window(f"^{re.escape(title)}$", timeout=60)
+        self.screen.xdotool("windowmove", "--sync", self.main, "0", "0")
+        self.screen.wait_text(r"Packets: \d+", self.status_bar, what="status bar after loading")
+        dialog = self.menu("alt+s", "i", title="I/O Graphs")
+        need(self.screen.title(dialog) == f"Wireshark · I/O Graphs · {title}",
+             f"dialog title {self.screen.title(dialog)!r}")
+        self.screen.xdotool("windowsize", "--sync", dialog, "1100", "760")
+        self.screen.xdotool("windowmove", "--sync", dialog, "90", "20")
+        box = lambda: self.screen.geometry(dialog)
+        # The list of graphs, below the plot, cuts long names short ("Failed
+        # attem..."); 4.6 also names the graphs in a legend on the plot.
+        png, text = self.screen.wait_text(r"All\s*attempts.*\n.*Failed\s*att", box,
+                                          what="the profile's two graphs, listed")
+        listed = max((words for line, words in self.screen.ocr(png, box())
+                      if re.search(r"All\s*attempts", line)), key=lambda words: words[0][2])
+        # The plot: the dialog above its list of graphs. Bars are columns of
+        # at least 20 pixels of a graph's colour (a legend swatch is smaller).
+        time.sleep(2)  # the graphs are drawn after the retap
+        png = self.screen.screenshot()
+        x, y, w, _ = box()
+        plot = (x, y, w, listed[0][2] - 60 - y)
+        raw = self.screen.pixels(png)
+        columns = {}
+        for colour in (ALL_ATTEMPTS_COLOUR, FAILED_ATTEMPTS_COLOUR):
+            columns[colour] = [
+                cx for cx in range(plot[0], plot[0] + plot[2])
+                if sum(1 for cy in range(plot[1], plot[1] + plot[3])
+                       if all(abs(raw[(cy * WIDTH + cx) * 3 + i] - colour[i]) <= 12
+                              for i in range(3))) >= 20]
+        bars_all, bars_failed = columns[ALL_ATTEMPTS_COLOUR], columns[FAILED_ATTEMPTS_COLOUR]
+        need(bars_all and bars_failed,
+             f"bars of all attempts at {len(bars_all)} columns, of failed ones at "
+             f"{len(bars_failed)}: expected both in the plot {plot}")
+        first, last = min(bars_all + bars_failed), max(bars_all + bars_failed)
+        start = (min(bars_failed) - first) / max(1, last - first)
+        need(min(bars_all) < min(bars_failed) and 0.25 < start < 0.75,
+             f"failed bars should begin partway (6 s of 13): all attempts' bars from x="
+             f"{min(bars_all)}, failed ones from x={min(bars_failed)}, bars span "
+             f"{first}-{last}")
+        self.save("07-io-graph.png")
+        self.close(dialog)
+        return f"failed attempts' bars begin {start:.0%} along the plotted time"
 
     # -- running -----------------------------------------------------------
-    def stop(self):
+    def quit_wireshark(self):
         proc = self.screen.wireshark
         if proc and proc.poll() is None:
             try:
@@ -639,6 +728,9 @@ class GuiTest:
         if proc and proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(timeout=15)
+
+    def stop(self):
+        self.quit_wireshark()
         if self.screen.xvfb:
             self.screen.xvfb.terminate()
             self.screen.xvfb.wait(timeout=15)
@@ -655,7 +747,8 @@ class GuiTest:
                  ("3 display filter tcpconn.failed", self.step_display_filter),
                  ("4 Statistics > Conversations > TCP, limited", self.step_conversations),
                  ("5 Analyze > Expert Information", self.step_expert_info),
-                 ("6 Statistics > TCP Connection Outcomes", self.step_statistics)]
+                 ("6 Statistics > TCP Connection Outcomes", self.step_statistics),
+                 ("7 Statistics > I/O Graphs on failures-begin-v4.pcap", self.step_io_graph)]
         start = time.time()
         try:
             self.truth()

@@ -7,8 +7,10 @@ dumpcap (root) captures on the client's veth and writes to a pipe; tshark
 each packet as it arrives. The test reads tshark's lines while the
 connections happen: the RST must say `refused` (with its expert info, and
 provisional: a same-ISN retry could still connect) before the second connect
-even starts, and the unanswered SYNs must stay
-`in-progress` and provisional.
+even starts; the unanswered connect's first SYN is `in-progress`, and its
+retransmission already says `no-answer` (provisional, with its expert info).
+With `-Y tcpconn.failed`, the unanswered connect is printed as `no-answer`
+while the client is still retrying.
 
 Needs root for the namespaces. Run as a script by someone else, it exits
 with status 77, which ctest shows as "Skipped" (SKIP_RETURN_CODE), not as
@@ -53,7 +55,7 @@ def tcpconn_expert_summaries():
 CONNECT = """
 import socket, sys
 s = socket.socket()
-s.setsockopt(socket.IPPROTO_TCP, socket.TCP_SYNCNT, 1)
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_SYNCNT, int(sys.argv[3]))
 s.settimeout(10)
 try:
     s.connect((sys.argv[1], int(sys.argv[2])))
@@ -88,13 +90,13 @@ class LiveCapture(unittest.TestCase):
         for ns in (CLIENT, SERVER):
             sh("ip", "netns", "del", ns, check=False)
 
-    def setUp(self):
+    def start_tshark(self, *display_filter):
         self.scratch = tshark_run.readable_copy_dir()
         self.fifo = os.path.join(self.scratch, "live.pcapng")
         os.mkfifo(self.fifo, 0o644)
         self.tshark = subprocess.Popen(
             tshark_run.command("tshark", [
-                "-i", self.fifo, "-l", "-T", "fields", "-E", "occurrence=a",
+                "-i", self.fifo, "-l", *display_filter, "-T", "fields", "-E", "occurrence=a",
                 "-E", "aggregator=|", "-e", "tcp.srcport", "-e", "tcp.dstport",
                 "-e", "tcp.flags.str", "-e", "tcpconn.reason", "-e", "tcpconn.provisional",
                 "-e", "_ws.expert.message", "-f", "tcp"]),
@@ -108,9 +110,11 @@ class LiveCapture(unittest.TestCase):
 
     def _read(self):
         for line in self.tshark.stdout:
-            self.lines.put(line.rstrip("\n").split("\t"))
+            self.lines.put((time.monotonic(), line.rstrip("\n").split("\t")))
 
     def tearDown(self):
+        if not hasattr(self, "dumpcap"):
+            return
         self.dumpcap.terminate()
         self.dumpcap.wait(timeout=10)
         try:
@@ -126,19 +130,23 @@ class LiveCapture(unittest.TestCase):
         deadline = time.time() + timeout
         while time.time() < deadline:
             try:
-                row = self.lines.get(timeout=deadline - time.time())
+                printed_at, row = self.lines.get(timeout=deadline - time.time())
             except queue.Empty:
                 break
             if str(port) in row[:2]:
-                return dict(zip(["src", "dst", "flags", "reason", "provisional", "expert"], row))
+                packet = dict(zip(["src", "dst", "flags", "reason", "provisional", "expert"], row))
+                packet["printed_at"] = printed_at
+                return packet
         self.fail(f"no packet for port {port} within {timeout}s; tshark said: "
                   f"{self.tshark.stderr.read() if self.tshark.poll() is not None else '(running)'}")
 
-    def connect(self, port):
+    def connect(self, port, syn_retries=1):
         return subprocess.run(in_ns(CLIENT, "/usr/bin/python3", "-c", CONNECT, SERVER_IP,
-                                    str(port)), capture_output=True, text=True, timeout=30)
+                                    str(port), str(syn_retries)),
+                              capture_output=True, text=True, timeout=30)
 
     def test_outcomes_arrive_live(self):
+        self.start_tshark()
         result = self.connect(CLOSED_PORT)
         self.assertEqual(result.stdout.strip(), "ConnectionRefusedError")
         syn = self.next_packet(CLOSED_PORT)
@@ -157,15 +165,39 @@ class LiveCapture(unittest.TestCase):
         # Only now, with the refusal already reported, the unanswered connect.
         unanswered = threading.Thread(target=self.connect, args=(DROPPED_PORT,))
         unanswered.start()
-        for _ in range(2):  # the SYN and its one retransmission (TCP_SYNCNT 1)
-            syn = self.next_packet(DROPPED_PORT)
-            self.assertIn("S", syn["flags"])
-            self.assertEqual(syn["reason"], "in-progress")
-            self.assertTrue(tshark_run.present(syn["provisional"]), syn)
-            # No expert item of tcpconn yet: nothing has decided.
-            for summary in tcpconn_experts:
-                self.assertNotIn(summary, syn["expert"])
+        syn = self.next_packet(DROPPED_PORT)
+        self.assertIn("S", syn["flags"])
+        self.assertEqual(syn["reason"], "in-progress")
+        self.assertTrue(tshark_run.present(syn["provisional"]), syn)
+        # No expert item of tcpconn yet: nothing has happened.
+        for summary in tcpconn_experts:
+            self.assertNotIn(summary, syn["expert"])
+        # Its retransmission (TCP_SYNCNT 1) is the client's own statement
+        # that nothing came back: a failure, provisional until the end.
+        retry = self.next_packet(DROPPED_PORT)
+        self.assertIn("S", retry["flags"])
+        self.assertEqual(retry["reason"], "no-answer")
+        self.assertTrue(tshark_run.present(retry["provisional"]), retry)
+        self.assertIn("Connection attempt got no answer", retry["expert"])
         unanswered.join()
+
+    def test_failed_filter_shows_a_dropped_connect_while_it_retries(self):
+        """tshark -i ... -Y tcpconn.failed, the command that watches an
+        interface for failed connects, prints the dropped connect within
+        about 2 s of its first SYN, while the client is still retrying."""
+        self.start_tshark("-Y", "tcpconn.failed")
+        started = time.monotonic()
+        # Three retransmissions: the client goes on retrying for seconds.
+        client = threading.Thread(target=self.connect, args=(DROPPED_PORT, 3))
+        client.start()
+        shown = self.next_packet(DROPPED_PORT, timeout=5)
+        still_retrying = client.is_alive()
+        client.join()
+        self.assertEqual(shown["reason"], "no-answer")
+        self.assertIn("S", shown["flags"])
+        self.assertTrue(tshark_run.present(shown["provisional"]), shown)
+        self.assertLess(shown["printed_at"] - started, 2.5, "printed too late")
+        self.assertTrue(still_retrying, "printed only after connect() gave up")
 
 
 if __name__ == "__main__":

@@ -42,12 +42,17 @@ def parse_tree(text):
     return nodes
 
 
+CONNECT_TIME = "Connect time in ms (connected attempts)"
+# The range rows, in the order they must be shown (range order).
+CONNECT_ROWS = ["0-9", "10-99", "100-999", "1000-2999", "3000 or more"]
+SYN_ROWS = ["1", "2", "3", "4 or more"]
+
+
 def connect_bucket(seconds):
-    for limit, name in ((0.01, "under 10 ms"), (0.1, "10-100 ms"), (1, "100 ms-1 s"),
-                        (3, "1-3 s")):
+    for limit, name in zip((0.01, 0.1, 1, 3), CONNECT_ROWS):
         if seconds < limit:
             return name
-    return "over 3 s"
+    return CONNECT_ROWS[-1]
 
 
 def oracle(capture):
@@ -142,11 +147,11 @@ def expected_tree(folder, name, labels):
         pair = (int(client.rsplit(":", 1)[1]), int(server.rsplit(":", 1)[1]))
         syns, connect = syns_by_pair[pair][position[pair]]
         position[pair] += 1
-        n[("SYNs per attempt", str(syns) if syns < 4 else "4 or more")] += 1
+        n[("SYNs per attempt", SYN_ROWS[min(syns, 4) - 1])] += 1
         if GROUP[reason] in ("Connected", "Accepted, then dropped") or (
                 reason == "half-open" and connect is not None):
-            n[("Connect time (connected attempts)",)] += 1
-            n[("Connect time (connected attempts)", connect_bucket(connect))] += 1
+            n[(CONNECT_TIME,)] += 1
+            n[(CONNECT_TIME, connect_bucket(connect))] += 1
     return dict(n)
 
 
@@ -170,6 +175,52 @@ class StatisticsTree(unittest.TestCase):
         tree = parse_tree(out)
         self.assertEqual(tree[("Attempts by outcome",)][0], 7)
         self.assertEqual(tree[("Attempts by outcome", "Connected")][0], 0)
+
+    def test_one_pass_counts_each_attempt_at_its_first_verdict(self):
+        """Without -2 the tree counts each attempt once, with the first
+        verdict it showed while reading: the first packet where it was failed
+        (a RST, an ICMP error, a retransmission that got no answer) or no
+        longer provisional. Attempts without one are not counted."""
+        from tshark_run import present
+        names = ["frame.number", "tcpconn.stream", "tcpconn.attempt", "tcpconn.reason",
+                 "tcpconn.failed", "tcpconn.provisional"]
+        no_answer_counted = 0
+        for capture in (os.path.join(REPO, "captures", "crafted", "outcomes-v4.pcap"),
+                        os.path.join(REPO, "captures", "real", "queue-timeout-v4.pcap"),
+                        os.path.join(REPO, "captures", "real", "inflight-v4.pcap")):
+            first_verdict = collections.OrderedDict()
+            for r in fields(capture, names, two_pass=False, display_filter="tcpconn"):
+                key = (r["tcpconn.stream"], r["tcpconn.attempt"] or "1")
+                if key in first_verdict:
+                    continue
+                if present(r["tcpconn.failed"]) or not present(r["tcpconn.provisional"]):
+                    first_verdict[key] = r["tcpconn.reason"]
+            expected = collections.Counter(first_verdict.values())
+            tree = parse_tree(tshark("-r", capture, "-q", "-z", "tcpconn,tree"))
+            shown = collections.Counter({path[2]: count for path, (count, _) in tree.items()
+                                         if len(path) == 3 and path[0] == "Attempts by outcome"
+                                         and count > 0})
+            with self.subTest(capture=os.path.basename(capture)):
+                self.assertEqual(shown, expected)
+                self.assertEqual(tree[("Attempts by outcome",)][0], len(first_verdict))
+            no_answer_counted += shown["no-answer"]
+        # The dropped connects, whose only evidence is their retransmissions.
+        self.assertGreaterEqual(no_answer_counted, 3)
+
+    def test_range_rows_in_range_order(self):
+        """Connect times and SYN counts read in range order (every row is
+        printed, zero or not), with the average, minimum and maximum on the
+        range node's own row, and the last row open-ended: a 3 s connect in
+        outcomes-v4.pcap, four SYNs in stale-persist-v4.pcap."""
+        for capture, node, rows in (("crafted/outcomes-v4.pcap", CONNECT_TIME, CONNECT_ROWS),
+                                    ("real/stale-persist-v4.pcap", "SYNs per attempt", SYN_ROWS)):
+            with self.subTest(capture=capture, node=node):
+                out = tshark("-r", os.path.join(REPO, "captures", capture), "-2", "-q", "-z",
+                             "tcpconn,tree")
+                tree = parse_tree(out)
+                self.assertEqual([p[1] for p in tree if len(p) == 2 and p[0] == node], rows)
+                self.assertIsNotNone(tree[(node,)][1])
+                self.assertGreater(tree[(node, rows[-1])][0], 0)
 
     def test_listed_in_z_help(self):
         # tshark prints the -z list on stderr.

@@ -6,7 +6,8 @@
 #
 # The profile holds the tcpconn colouring rules ahead of Wireshark's default
 # ones, the "Connect outcome" and "SYNs" columns, a "Failed connects" filter
-# button, saved display filters and macros. Wireshark's default colouring
+# button, saved display filters and macros, and an I/O Graph of failed
+# connection attempts next to all of them. Wireshark's default colouring
 # rules, saved filters and macros are not part of this repository: they are
 # read from Wireshark's data folder (/usr/share/wireshark, or
 # $WIRESHARK_DATA_DIR) and appended below ours at install time.
@@ -22,7 +23,7 @@ set -eu
 
 name=tcpconn
 manifest=.tcpconn-installed.sha256
-files="colorfilters preferences dfilter_buttons dfilters dfilter_macros"
+files="colorfilters preferences dfilter_buttons dfilters dfilter_macros io_graphs"
 
 force=no
 case "${1:-}" in
@@ -71,6 +72,15 @@ trap 'rm -rf "$stage"' EXIT INT TERM
     system_lines dfilter_macros
 } >"$stage/dfilter_macros"
 cp "$src/preferences" "$src/dfilter_buttons" "$stage/"
+# Wireshark rejects an I/O Graph row without exactly its own columns, and 4.6
+# added one after "Y Axis Factor" ("asAOT", off by default).
+release=$(tshark --version 2>/dev/null |
+    sed -n '1s/^TShark (Wireshark) \([0-9]*\)\.\([0-9]*\).*/\1 \2/p' || true)
+if [ -n "$release" ] && [ "$(echo "$release" | awk '{ print ($1 > 4 || $2 >= 6) }')" = 1 ]; then
+    sed '/^"/s/$/,"FALSE"/' "$src/io_graphs" >"$stage/io_graphs"
+else
+    cp "$src/io_graphs" "$stage/"
+fi
 (cd "$stage" && sha256sum $files) >"$stage/$manifest"
 
 # Is what is in $dest exactly what this script installed last time?

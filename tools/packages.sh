@@ -10,6 +10,8 @@
 #        test      the test suite (tools/test.sh), setup's packages included
 #        versions  what tools/test.sh needs on top to run the suite on other
 #                  Debian releases (their systems are made with mmdebstrap)
+#        in-tree   build a tshark-only Wireshark from its source tree with
+#                  tcpconn inside it (tools/in-tree-build.sh)
 #        fuzz      clang's libFuzzer and coverage tools (tools/fuzz.sh); on
 #                  this machine only, not in the Debian systems
 #
@@ -24,10 +26,12 @@ bsdextrautils"
 test="$setup python3 iproute2 nftables iputils-ping wireshark-qt|wireshark xvfb xdotool
 imagemagick tesseract-ocr tesseract-ocr-eng fonts-dejavu-core valgrind"
 versions="git mmdebstrap"
+in_tree="build-essential cmake ninja-build pkg-config flex libglib2.0-dev libgcrypt20-dev
+libc-ares-dev libpcre2-dev libpcap-dev libgnutls28-dev python3 perl"
 fuzz="clang-14 libfuzzer-14-dev llvm-14 cmake"
 
 usage() {
-    echo "usage: $0 install|list setup|test|versions|fuzz..." >&2
+    echo "usage: $0 install|list setup|test|versions|in-tree|fuzz..." >&2
     exit 2
 }
 
@@ -40,6 +44,7 @@ for group in "$@"; do
         setup) wanted="$wanted $setup" ;;
         test) wanted="$wanted $test" ;;
         versions) wanted="$wanted $versions" ;;
+        in-tree) wanted="$wanted $in_tree" ;;
         fuzz) wanted="$wanted $fuzz" ;;
         *) usage ;;
     esac

@@ -771,13 +771,89 @@ def handshake_only():
     return cap
 
 
+def early_close():
+    """A server (or a middlebox pretending to be it) sends RST and FIN+ACK before its SYN-ACK, then the
+    handshake completes and HTTP works: the early segments decide nothing (an evasion pattern)."""
+    cap = Capture("early-close-v4.pcap")
+    c = Conn(cap, False, 59001, sport=80, cisn=76000, sisn=86000).syn()
+    c.seg(False, "RA", 0, c.cisn + 1, dt=0.06)
+    c.seg(False, "FA", 0, c.cisn + 1, dt=0.001)
+    c.seg(True, "R", c.cisn + 1, 0, dt=0.0001)
+    c.synack(dt=0.002).ack().send(HTTP).reply(b"HTTP/1.0 200 OK\r\n\r\nhello", dt=0.1)
+    cap.label(c, "established", "SYN; server RST/ACK and FIN/ACK with sequence number 0; the client "
+              "kernel's RST; then SYN-ACK, ACK, request, response (Linux client)")
+    c = Conn(cap, False, 59002, sport=80, cisn=77000, sisn=87000).syn(dt=0.5)
+    c.seg(False, "RA", 0, c.cisn + 1, dt=0.03)
+    c.seg(False, "FA", 0, c.cisn + 1, dt=0.001)
+    c.synack(dt=0.002).ack().send(HTTP).reply(b"HTTP/1.0 200 OK\r\n\r\nhello", dt=0.07)
+    cap.label(c, "established", "SYN; server RST/ACK and FIN/ACK with sequence number 0; then SYN-ACK, "
+              "ACK, request, response (Windows client: no RST of its own)")
+    c = Conn(cap, False, 59003, sport=80, cisn=78000, sisn=88000).syn(dt=0.5)
+    c.seg(False, "FA", 0, c.cisn + 1, dt=0.03)
+    c.seg(True, "R", c.cisn + 1, 0, dt=0.0001)
+    c.synack(dt=0.002).ack().send(HTTP).reply(b"HTTP/1.0 200 OK\r\n\r\nhello", dt=0.07)
+    cap.label(c, "established", "SYN; a server FIN/ACK with sequence number 0 and the client kernel's RST "
+              "to it; then SYN-ACK, ACK, request, response: the client's RST came before any answer")
+    return cap
+
+
+def flag_sweep():
+    """A scanner's flag sweep: segments with SYN, ACK and RST all set are no SYN-ACK and name no server;
+    the ports do."""
+    cap = Capture("flag-sweep-v4.pcap")
+    c = Conn(cap, False, 40100, sport=80, cisn=79000)
+    c.seg(True, "SAR", c.cisn, 12345, dt=0.001)
+    c.seg(False, "R", 12345, 0, dt=0.0003)
+    cap.label(c, "handshake-not-seen", "SYN+ACK+RST from the scanner's high port, RST back from port 80: "
+              "no handshake; the port-80 side is the server")
+    c = Conn(cap, False, 40101, sport=443, cisn=79100)
+    c.seg(True, "SAR", c.cisn, 54321, dt=0.001)
+    cap.label(c, "handshake-not-seen", "SYN+ACK+RST to port 443, nothing back: the port-443 side is the "
+              "server")
+    cap.unrelated(2.0)
+    return cap
+
+
+def failures_begin():
+    """A client connects to one server twice a second for 12 s, and the
+    server stops taking connections partway through: connects work for 6 s,
+    are refused for 4 s, then go unanswered (one SYN retry a second later).
+    The capture for "when did it start failing": the tcpconn profile's I/O
+    Graph and `-z io,stat` show the failures beginning at 6 s."""
+    cap = Capture("failures-begin-v4.pcap")
+
+    def at(t):
+        return t - (cap.now - T0)
+
+    def conn(i):
+        return Conn(cap, False, 49001 + i, cisn=(49001 + i) * 1000)
+
+    conns = [conn(i) for i in range(24)]
+    for i, c in enumerate(conns[:12]):                                     # 0-5.5 s
+        c.syn(dt=at(i / 2)).synack().ack().send(HTTP).reply(b"HTTP/1.0 200 OK\r\n\r\n")
+        c.client_fin().server_fin().ack()
+        cap.label(c, "established", f"at {i / 2:g} s")
+    for i, c in enumerate(conns[12:20], 12):                               # 6-9.5 s
+        c.syn(dt=at(i / 2)).refuse()
+        cap.label(c, "refused", f"at {i / 2:g} s")
+    unanswered = conns[20:]                                                # 10-11.5 s
+    for t, c in sorted([(10 + k / 2, c) for k, c in enumerate(unanswered)] +
+                       [(11 + k / 2, c) for k, c in enumerate(unanswered)], key=lambda x: x[0]):
+        c.syn(dt=at(t))
+    for k, c in enumerate(unanswered):
+        cap.label(c, "no-answer", f"SYNs at {10 + k / 2:g} and {11 + k / 2:g} s")
+    cap.unrelated(dt=at(14.5))
+    return cap
+
+
 def main():
     folder = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
     caps = [outcomes(False), outcomes(True), icmp_quotes(), icmpv6_quotes(), port_reuse(False),
             port_reuse(True), simultaneous_open(), syn_with_data(), mid_stream(), truncated(),
             concurrency(), tunnel_in_fragments(), source_route(), ipv6_extension_headers(),
             windows_retry(False), windows_retry(True), stale_ack(), reordered(False), reordered(True),
-            mid_stream_roles(), bare_syn(), icmp_repeat(), icmp_concurrency(), handshake_only()]
+            mid_stream_roles(), bare_syn(), icmp_repeat(), icmp_concurrency(), handshake_only(),
+            early_close(), flag_sweep(), failures_begin()]
     caps += link_types()
     rows = []
     for cap in caps:

@@ -54,6 +54,23 @@ VIEWS = [
 # the scenarios whose captures get those views (both address families where the scenario has both)
 VIEW_OF = ("success", "refused", "no-answer", "server-reset", "server-close", "client-reset", "syn-lost",
            "synack-lost", "ack-lost", "icmp-server-port", "port-reuse", "seed-burst")
+# What a user shares of one connection: File > Export Specified Packets with the filter tcp.stream == 0,
+# made offline with `tshark -r FULL -Y "tcp.stream == 0" -w VIEW`.  The file ends with the stream's last
+# packet, however long the capture went on after it.
+EXPORT_VIEW = ("stream0", "tcp.stream == 0", "tcp.stream == 0 exported with tshark -Y ... -w")
+EXPORT_OF = ("firewall-drop", "synack-resent")
+
+
+def views_of(name):
+    """The views made of scenario `name`'s capture: (suffix, command taking (full, view) paths, description)."""
+    views = []
+    if base_of(name) in VIEW_OF:
+        for suffix, bpf, desc in VIEWS:
+            views.append((suffix, lambda full, out, bpf=bpf: ["tcpdump", "-r", full, "-w", out, bpf], desc))
+    if base_of(name) in EXPORT_OF:
+        suffix, dfilter, desc = EXPORT_VIEW
+        views.append((suffix, lambda full, out: ["tshark", "-n", "-r", full, "-Y", dfilter, "-w", out], desc))
+    return views
 
 
 class ScenarioError(Exception):
@@ -747,6 +764,79 @@ def sc_seed(lab, cap):
     c.wait(5)
 
 
+def wait_for_failed_connect(c, timeout):
+    """The first connect() of client `c` that failed, as its event."""
+    deadline = time.time() + timeout
+    while True:
+        ev = c.wait_event("connect", max(0.1, deadline - time.time()))
+        if ev.get("result") != "ok":
+            return ev
+
+
+def queue_timeout_check(infos):
+    """The point of the scenario: a retried, unanswered attempt whose last SYN is within 1 s of the end."""
+    cut = [i for i in infos if i["reason"] == "no-answer" and i["syn"] > 1 and i["end_gap"] < 1.0]
+    errs = [] if cut else ["no retried no-answer attempt within 1s of the end"]
+    if not any(i["reason"].startswith("established") for i in infos):
+        errs.append("no established attempt")
+    return "; ".join(errs)
+
+
+@scenario("queue-timeout", tries=3, check=queue_timeout_check, counts=dict(syn=(8, None), icmp=0),
+          notes={"established": "accepted into the queue at once; GET sent, served in turn",
+                 "established-after-retry": "SYNs dropped while the accept queue was full; a retransmission "
+                                            "found room after the server accepted one",
+                 "no-answer": "every SYN dropped (accept queue full: listen(1), server busy 1.2s per request); "
+                              "connect() times out at 2.5s, the app reports 'Could not connect to the server' "
+                              "and tcpdump is stopped 30ms later, while the kernel's next SYN was due"},
+          note="HTTP/1.0 client, 8 GETs 10ms apart, 2.5s connect timeout; single-threaded server, listen(1)")
+def sc_queue_timeout(lab, cap):
+    # A small, slow server: its accept queue overflows, and the kernel drops SYNs while it is full.
+    server_http(lab, backlog=1, serial=True, delay=1.2, life=20)
+    lab.start_capture(cap)
+    c = lab.peer("c", "burst", "--dst", lab.server, "--port", PORT, "--count", 8, "--stagger", 0.01,
+                 "--timeout", 2.5)
+    failed = wait_for_failed_connect(c, 10)
+    time.sleep(0.03)                 # the user stops the capture right after the app's error
+    lab.stop_capture(settle=0)
+    c.wait(15)
+    return "first connect() failure: %s after %ss" % (failed.get("result"), failed.get("secs"))
+
+
+@scenario("firewall-drop", expect=["no-answer"], counts=dict(syn=3, synack=0, rst=0, icmp=0, echo=2),
+          note="server nft drops every SYN; client SYNs at 0s, 1s and 3s (exponential backoff); the app gives "
+               "up at 3.5s; 1.5s later the client pings the server (answered), so the capture goes on")
+def sc_firewall_drop(lab, cap):
+    lab.nft("s", "table inet f { chain input { type filter hook input priority 0; tcp dport %d drop; } }" % PORT)
+    syn_backoff_exponential(lab)
+    server_http(lab)
+    lab.start_capture(cap)
+    got = client(lab, "--timeout", "3.5", want="timeout")
+    time.sleep(1.5)
+    lab.ping()
+    return "connect() -> %s" % got
+
+
+@scenario("synack-resent", expect=["half-open"], counts=dict(syn=1, synack=4, rst=0, fin=0, icmp=0, echo=2),
+          note="the client's own nft output rule drops its pure ACKs before tcpdump sees them; the server "
+               "(tcp_synack_retries=3) re-sends its SYN-ACK at 1s, 3s and 7s, then gives up; connect() "
+               "returned at once and the client sends nothing; the client pings the server at 8.2s")
+def sc_synack_resent(lab, cap):
+    lab.sysctl("s", "net.ipv4.tcp_synack_retries=3")
+    lab.nft("c", "table inet f { chain out { type filter hook output priority 0; "
+            "tcp dport %d tcp flags == ack drop; } }" % PORT)
+    server_http(lab, mode="accept-hold", life=15)
+    lab.start_capture(cap)
+    c = lab.peer("c", "client", "--dst", lab.server, "--port", PORT, "--mode", "hold", "--hold", "9")
+    ev = c.wait_event("connect")
+    if ev.get("result") != "ok":
+        raise ScenarioError("client: %s" % ev)
+    time.sleep(8.2)
+    lab.ping()
+    lab.stop_capture(settle=0.3)     # before the client closes its socket
+    c.wait(5)
+
+
 INFLIGHT_NOTES = {
     0: "connect() to port 81, where the server's nft drops every SYN, started 2.65s before tcpdump is stopped "
        "(SIGINT), still waiting then: SYNs at 0s and 1s, the 3s retransmission (exponential backoff: "
@@ -754,15 +844,17 @@ INFLIGHT_NOTES = {
        "capture's last frame",
     1: "connect() to the echo server on port 80 at 1.4s: one line sent and echoed, the connection still open "
        "when the capture stops",
-    2: "connect() to port 81 (SYNs dropped) started 0.35s before tcpdump is stopped: the app is still waiting",
-    3: "connect() to port 82, started 0.3s before tcpdump is stopped: SYN, SYN-ACK, and the client's ACK is "
+    2: "connect() to port 81 (SYNs dropped) started 1.55s before tcpdump is stopped: SYNs at 0s and 1s, the "
+       "retransmission 0.1s before the stop: the client's own statement that no answer came",
+    3: "connect() to port 81 (SYNs dropped) started 0.35s before tcpdump is stopped: the app is still waiting",
+    4: "connect() to port 82, started 0.3s before tcpdump is stopped: SYN, SYN-ACK, and the client's ACK is "
        "dropped by its own nft output rule (before tcpdump sees it), so the server waits for it; connect() "
        "returned; the server's SYN-ACK retransmission falls after the stop",
 }
 
 
-@scenario("inflight", tries=3, expect=["no-answer", "established", "capture-ended", "capture-ended"],
-          counts=dict(syn=5, synack=2, rst=0, fin=0, icmp=0, data=2), notes=INFLIGHT_NOTES,
+@scenario("inflight", tries=3, expect=["no-answer", "established", "no-answer", "capture-ended", "capture-ended"],
+          counts=dict(syn=7, synack=2, rst=0, fin=0, icmp=0, data=2), notes=INFLIGHT_NOTES,
           note="capture stopped while connects are in flight")
 def sc_inflight(lab, cap):
     lab.nft("s", "table inet f { chain input { type filter hook input priority 0; tcp dport 81 drop; } }")
@@ -772,11 +864,12 @@ def sc_inflight(lab, cap):
     server_http(lab, mode="echo")
     server_http(lab, port=82, mode="accept-hold")
     lab.start_capture(cap)
-    c = lab.peer("c", "inflight", "--dst", lab.server, "--plan", "0:81:wait,1.4:80:echo,2.3:81:wait,2.35:82:wait",
+    c = lab.peer("c", "inflight", "--dst", lab.server, "--plan",
+                 "0:81:wait,1.4:80:echo,1.55:81:wait,2.3:81:wait,2.35:82:wait",
                  "--timeout", 10, "--hold", 10)
     t0 = c.wait_event("go")["t0"]
     time.sleep(max(0.0, t0 + 2.65 - time.time()))
-    lab.stop_capture(settle=0)       # tcpdump is stopped while three connects wait
+    lab.stop_capture(settle=0)       # tcpdump is stopped while four connects wait
     c.send("stop")
     c.wait(5)
 
@@ -899,14 +992,15 @@ def frame_count(path):
 
 
 def make_views(base_path, base_rows, outdir, total=None):
-    """The handshake-only views (VIEWS) of one full capture, labelled from their own packets.  The note of
-    each attempt is its note in the full capture (base_rows: client, server, reason, note), then what the
-    view keeps and why the reason follows."""
+    """The views (views_of) of one full capture, labelled from their own packets.  The note of each attempt
+    is its note in the full capture (base_rows: client, server, reason, note), then what the view keeps and
+    why the reason follows."""
     out = []
     total = total or frame_count(base_path)
-    for view, bpf, desc in VIEWS:
-        path = os.path.join(outdir, view_name(os.path.basename(base_path), view))
-        run(["tcpdump", "-r", base_path, "-w", path, bpf], timeout=30)
+    base_file = os.path.basename(base_path)
+    for view, command, desc in views_of(base_file[:-len(".pcap")]):
+        path = os.path.join(outdir, view_name(base_file, view))
+        run(command(base_path, path), timeout=30)
         counts = dict(packets=frame_count(path))
         infos, _ = classify.classify_file(path)
         seen = {}
@@ -962,7 +1056,7 @@ def run_scenario(sc, prefix, outdir):
                 raise ScenarioError("sanity check failed: " + "; ".join(errs) + "\n" + view)
             rows = [(i["client"], i["server"], i["reason"], attempt_note(sc, i, extra, sc["fam"], n))
                     for n, i in enumerate(infos)]
-            views = make_views(cap, rows, outdir, counts["packets"]) if base_of(name) in VIEW_OF else []
+            views = make_views(cap, rows, outdir, counts["packets"])
             return dict(name=name, file=os.path.basename(cap), ok=True, packets=counts["packets"], infos=infos,
                         rows=rows, tries=attempt, secs=time.time() - t0, counts=counts, views=views)
         except Exception as e:   # noqa: BLE001 -- report everything, retry if allowed
@@ -993,8 +1087,7 @@ def canonical_order():
     names = []
     for sc in SCENARIOS:
         names.append(sc["name"] + ".pcap")
-        if base_of(sc["name"]) in VIEW_OF:
-            names += [view_name(sc["name"] + ".pcap", v[0]) for v in VIEWS]
+        names += [view_name(sc["name"] + ".pcap", v[0]) for v in views_of(sc["name"])]
     return names
 
 
@@ -1039,12 +1132,12 @@ def check_labels(folder):
 
 
 def derive_views(folder, scs):
-    """Make the handshake-only views again from the full captures already in `folder` (no namespaces)."""
+    """Make the views again from the full captures already in `folder` (no namespaces)."""
     rows = read_label_rows(os.path.join(folder, "labels.tsv"))
     done = []
     for sc in scs:
         f = sc["name"] + ".pcap"
-        if base_of(sc["name"]) not in VIEW_OF or not os.path.exists(os.path.join(folder, f)):
+        if not views_of(sc["name"]) or not os.path.exists(os.path.join(folder, f)):
             continue
         for v in make_views(os.path.join(folder, f), rows.get(f, []), folder):
             rows[v["file"]] = v["rows"]
@@ -1073,8 +1166,8 @@ def main():
     a = ap.parse_args()
     if a.list:
         for sc in SCENARIOS:
-            print(sc["name"] + ("  (+ views: %s)" % ", ".join(v[0] for v in VIEWS)
-                                if base_of(sc["name"]) in VIEW_OF else ""))
+            views = views_of(sc["name"])
+            print(sc["name"] + ("  (+ views: %s)" % ", ".join(v[0] for v in views) if views else ""))
         return 0
     if a.check:
         return check_labels(a.out)

@@ -59,9 +59,32 @@ def tshark_rows(capture):
         yield dict(zip(FIELDS, line.split("\t")))
 
 
+def pcapng_frames(data):
+    """The bytes of each frame of a pcapng file (enhanced, simple and
+    obsolete packet blocks)."""
+    endian = "<" if data[8:12] == b"\x4d\x3c\x2b\x1a" else ">"
+    offset = 0
+    while offset + 12 <= len(data):
+        block_type, length = struct.unpack(endian + "II", data[offset:offset + 8])
+        body = data[offset + 8:offset + length - 4]
+        if block_type == 6:  # enhanced packet: interface, time, captured, original
+            captured = struct.unpack(endian + "I", body[12:16])[0]
+            yield body[20:20 + captured]
+        elif block_type == 2:  # obsolete packet block
+            captured = struct.unpack(endian + "I", body[12:16])[0]
+            yield body[20:20 + captured]
+        elif block_type == 3:  # simple packet block
+            original = struct.unpack(endian + "I", body[0:4])[0]
+            yield body[4:4 + original]
+        offset += length
+
+
 def pcap_frames(capture):
-    """The bytes of each frame of a classic pcap file."""
+    """The bytes of each frame of a pcap or pcapng file."""
     data = capture.read_bytes()
+    if data[:4] == b"\x0a\x0d\x0d\x0a":
+        yield from pcapng_frames(data)
+        return
     magic = data[:4]
     endian = {b"\xd4\xc3\xb2\xa1": "<", b"\x4d\x3c\xb2\xa1": "<",
               b"\xa1\xb2\xc3\xd4": ">", b"\xa1\xb2\x3c\x4d": ">"}.get(magic)

@@ -216,6 +216,52 @@ static void test_stale_connection_sentence(void)
                     "an ACK for an old connection on the same ports, never with a SYN-ACK");
 }
 
+/* A dropped connect cut off by the end of the capture: failed, and the
+ * sentence says the client may have been about to retry. */
+static void test_capture_stopped_sentences(void)
+{
+    play p = { .now = 0 };
+    in(&p, true, SYN, 100, 0, 0);
+    in(&p, true, SYN, 100, 0, 1000 * MS);
+    in(&p, true, SYN, 100, 0, 1030 * MS);
+    assert_sentence(&p, false, 530 * MS,
+                    "TCP connection got no answer: 3 SYNs to 198.51.100.20:443 over 2.03 s, "
+                    "nothing came back; the capture ended 530.00 ms after the last SYN, while the "
+                    "client may still have been retrying");
+    assert_sentence(&p, false, 0,
+                    "TCP connection got no answer: 3 SYNs to 198.51.100.20:443 over 2.03 s, "
+                    "nothing came back; the capture ended with the last SYN, while the client may "
+                    "still have been retrying");
+    assert_sentence(&p, false, 10000 * MS,
+                    "TCP connection got no answer: 3 SYNs to 198.51.100.20:443 over 2.03 s, "
+                    "nothing came back");
+
+    play q = { .now = 0 };
+    in(&q, true, SYN, 100, 0, 0);
+    in(&q, false, SYNACK, 900, 101, 1 * MS);
+    in(&q, false, SYNACK, 900, 101, 1000 * MS);
+    assert_sentence(&q, false, 200 * MS,
+                    "TCP handshake with 198.51.100.20:443 never completed (half-open): 2 "
+                    "SYN-ACKs, no ACK from the client; the capture ended 200.00 ms after the "
+                    "attempt's last packet, while the server may still have been re-sending its "
+                    "SYN-ACK");
+}
+
+/* While reading, a failure shown by a retransmission says so far. */
+static void test_provisional_sentences(void)
+{
+    play p = { .now = 0 };
+    in(&p, true, SYN, 100, 0, 0);
+    in(&p, true, SYN, 100, 0, 1000 * MS);
+    tcpconn_capture reading = { false, false, p.now, 1000 * MS };
+    tcpconn_outcome o = tcpconn_outcome_of(&p.a, &reading);
+    char buf[256];
+    tcpconn_describe(&p.a, &o, &reading, SERVER, false, buf, sizeof buf);
+    g_assert_cmpstr(buf, ==,
+                    "TCP connection got no answer so far: 2 SYNs to 198.51.100.20:443 over "
+                    "1.00 s, nothing came back yet");
+}
+
 static void test_retry_expert_text(void)
 {
     play p = { .now = 0 };
@@ -245,6 +291,8 @@ int main(int argc, char **argv)
     g_test_add_func("/outcome/sentence/half-open", test_half_open_sentences);
     g_test_add_func("/outcome/sentence/undecided", test_undecided_sentences);
     g_test_add_func("/outcome/sentence/stale-connection", test_stale_connection_sentence);
+    g_test_add_func("/outcome/sentence/capture-stopped", test_capture_stopped_sentences);
+    g_test_add_func("/outcome/sentence/provisional", test_provisional_sentences);
     g_test_add_func("/outcome/expert-text", test_retry_expert_text);
     return g_test_run();
 }

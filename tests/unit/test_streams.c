@@ -148,6 +148,34 @@ static void test_same_isn_retry_in_a_new_stream(void)
     g_assert_cmpuint(live_allocations, ==, 0);
 }
 
+/* Wireshark 4.4 and later also open a new stream for the SYN-ACK that
+ * follows a RST and FIN before it (an evasion pattern): it answers the
+ * earlier stream's SYN, so the attempt goes on there. */
+static void test_synack_after_rst_in_a_new_stream(void)
+{
+    tcpconn_streams *t = tcpconn_streams_new(&heap, &plain);
+    feed(t, 0, seg(1, 0, TCPCONN_SYN, 100, 0), true);
+    feed(t, 0, seg(2, 1, TCPCONN_RST | TCPCONN_ACK, 0, 101), false);
+    feed(t, 0, seg(3, 1, TCPCONN_FIN | TCPCONN_ACK, 0, 101), false);
+    tcpconn_place p = feed_seg(t, 1, seg(4, 1, TCPCONN_SYN | TCPCONN_ACK, 500, 101));
+    g_assert_cmpuint(p.stream, ==, 0);
+    feed(t, 1, seg(5, 0, TCPCONN_ACK, 101, 501), false);
+    tcpconn_segment data = seg(6, 0, TCPCONN_ACK, 101, 501);
+    data.payload_len = 300;
+    feed(t, 1, data, false);
+    g_assert_cmpuint(tcpconn_streams_attempts(t), ==, 1);
+    g_assert_cmpint(reason_at(t, 1, 6, NULL), ==, TCPCONN_ESTABLISHED);
+    g_assert_cmpint(reason_at(t, 0, 2, NULL), ==, TCPCONN_ESTABLISHED);
+
+    /* A SYN-ACK for another ISN is no answer to it: an attempt of its own. */
+    feed(t, 2, seg(7, 0, TCPCONN_SYN, 900, 0), true);
+    feed(t, 2, seg(8, 1, TCPCONN_RST | TCPCONN_ACK, 0, 901), false);
+    feed(t, 3, seg(9, 1, TCPCONN_SYN | TCPCONN_ACK, 600, 5555), true);
+    g_assert_cmpint(reason_at(t, 2, 8, NULL), ==, TCPCONN_REFUSED);
+    tcpconn_streams_free(t);
+    g_assert_cmpuint(live_allocations, ==, 0);
+}
+
 /* ISN a refused, ISN b in a new stream, then ISN a again: not a retry of
  * the first attempt, because b came in between. */
 static void test_retry_only_of_the_latest_attempt(void)
@@ -539,6 +567,7 @@ int main(int argc, char **argv)
     g_test_add_func("/streams/port-reuse", test_port_reuse_refused_then_established);
     g_test_add_func("/streams/retry/same-stream", test_same_isn_retry_in_one_stream);
     g_test_add_func("/streams/retry/new-stream", test_same_isn_retry_in_a_new_stream);
+    g_test_add_func("/streams/retry/synack-in-a-new-stream", test_synack_after_rst_in_a_new_stream);
     g_test_add_func("/streams/retry/only-the-latest", test_retry_only_of_the_latest_attempt);
     g_test_add_func("/streams/retry/index-growth", test_retry_index_growth);
     g_test_add_func("/streams/capture-facts", test_capture_facts);
