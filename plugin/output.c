@@ -305,38 +305,38 @@ static proto_tree *subtree_of(subtree *t)
 }
 
 /* Every tcpconn item is generated: none of it is in the packet's bytes. */
-static void add_uint(subtree *t, int hf, uint32_t value)
+static void add_uint(proto_tree *st, int hf, tvbuff_t *tvb, uint32_t value)
 {
-    proto_item_set_generated(proto_tree_add_uint(subtree_of(t), hf, t->tvb, 0, 0, value));
+    proto_item_set_generated(proto_tree_add_uint(st, hf, tvb, 0, 0, value));
 }
 
-static proto_item *add_string(subtree *t, int hf, const char *value)
+static proto_item *add_string(proto_tree *st, int hf, tvbuff_t *tvb, const char *value)
 {
-    proto_item *it = proto_tree_add_string(subtree_of(t), hf, t->tvb, 0, 0, value);
+    proto_item *it = proto_tree_add_string(st, hf, tvb, 0, 0, value);
     proto_item_set_generated(it);
     return it;
 }
 
 /* For the booleans that are present only when true. */
-static void add_flag(subtree *t, int hf)
+static void add_flag(proto_tree *st, int hf, tvbuff_t *tvb)
 {
-    proto_item_set_generated(proto_tree_add_boolean(subtree_of(t), hf, t->tvb, 0, 0, 1));
+    proto_item_set_generated(proto_tree_add_boolean(st, hf, tvb, 0, 0, 1));
 }
 
-static void add_duration(subtree *t, int hf, uint32_t us)
+static void add_duration(proto_tree *st, int hf, tvbuff_t *tvb, uint32_t us)
 {
-    nstime_t time = nstime_from_us(us);
-    proto_item_set_generated(proto_tree_add_time(subtree_of(t), hf, t->tvb, 0, 0, &time));
+    nstime_t t = nstime_from_us(us);
+    proto_item_set_generated(proto_tree_add_time(st, hf, tvb, 0, 0, &t));
 }
 
-static void add_zeek_view(subtree *t, const tcpconn_zeek *z)
+static void add_zeek_view(proto_tree *st, tvbuff_t *tvb, const tcpconn_zeek *z)
 {
     const char *state = tcpconn_zeek_conn_state(z);
-    proto_item_append_text(add_string(t, hf_conn_state, state), " (%s)",
+    proto_item_append_text(add_string(st, hf_conn_state, tvb, state), " (%s)",
                            tcpconn_zeek_conn_state_meaning(state));
     char history[TCPCONN_ZEEK_HISTORY_MAX + 1];
     tcpconn_zeek_history(z, history);
-    add_string(t, hf_history, history);
+    add_string(st, hf_history, tvb, history);
 }
 
 /* Whether the tree asks for field `hf`: a visible tree shows every field,
@@ -384,43 +384,45 @@ void tcpconn_output_tree(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
     }
 
     if (wanted(tree, hf_stream))
-        add_uint(&t, hf_stream, s->place->stream);
+        add_uint(subtree_of(&t), hf_stream, tvb, s->place->stream);
     if (s->place->several && wanted(tree, hf_attempt))
-        add_uint(&t, hf_attempt, s->place->number);
+        add_uint(subtree_of(&t), hf_attempt, tvb, s->place->number);
     if (wanted(tree, hf_reason))
-        add_string(&t, hf_reason, tcpconn_reason_name(o->reason));
+        add_string(subtree_of(&t), hf_reason, tvb, tcpconn_reason_name(o->reason));
     if (s->wire != NULL && wanted(tree, hf_client))
-        add_string(&t, hf_client, endpoint_to_str(pinfo->pool, e.client, e.client_port));
+        add_string(subtree_of(&t), hf_client, tvb,
+                   endpoint_to_str(pinfo->pool, e.client, e.client_port));
     if (server != NULL)
-        add_string(&t, hf_server, server);
+        add_string(subtree_of(&t), hf_server, tvb, server);
     if (s->wire != NULL && wanted(tree, hf_server_port))
-        add_uint(&t, hf_server_port, e.server_port);
+        add_uint(subtree_of(&t), hf_server_port, tvb, e.server_port);
     if (o->failed && wanted(tree, hf_failed))
-        add_flag(&t, hf_failed);
+        add_flag(subtree_of(&t), hf_failed, tvb);
     if (o->provisional && wanted(tree, hf_provisional))
-        add_flag(&t, hf_provisional);
+        add_flag(subtree_of(&t), hf_provisional, tvb);
     if (o->capture_stopped && wanted(tree, hf_capture_stopped))
-        add_flag(&t, hf_capture_stopped);
+        add_flag(subtree_of(&t), hf_capture_stopped, tvb);
     if (s->zeek != NULL && (wanted(tree, hf_conn_state) || wanted(tree, hf_history)))
-        add_zeek_view(&t, s->zeek);
+        add_zeek_view(subtree_of(&t), tvb, s->zeek);
     if (o->ended_by != TCPCONN_SIDE_NONE && wanted(tree, hf_ended_by))
-        add_string(&t, hf_ended_by, o->ended_by == TCPCONN_SIDE_SERVER ? "server" : "client");
+        add_string(subtree_of(&t), hf_ended_by, tvb,
+                   o->ended_by == TCPCONN_SIDE_SERVER ? "server" : "client");
     if (wanted(tree, hf_concurrent))
-        add_uint(&t, hf_concurrent, a->concurrent);
+        add_uint(subtree_of(&t), hf_concurrent, tvb, a->concurrent);
     if (wanted(tree, hf_server_attempts))
-        add_uint(&t, hf_server_attempts, a->server_index);
+        add_uint(subtree_of(&t), hf_server_attempts, tvb, a->server_index);
     if (wanted(tree, hf_syn_count))
-        add_uint(&t, hf_syn_count, a->syn_count);
+        add_uint(subtree_of(&t), hf_syn_count, tvb, a->syn_count);
     if (wanted(tree, hf_synack_count))
-        add_uint(&t, hf_synack_count, a->synack_count);
+        add_uint(subtree_of(&t), hf_synack_count, tvb, a->synack_count);
     if (o->connected && wanted(tree, hf_connect_time))
-        add_duration(&t, hf_connect_time, a->connect_us);
+        add_duration(subtree_of(&t), hf_connect_time, tvb, a->connect_us);
     if (wanted(tree, hf_time_to_outcome))
-        add_duration(&t, hf_time_to_outcome, a->outcome_us);
+        add_duration(subtree_of(&t), hf_time_to_outcome, tvb, a->outcome_us);
     if (o->reason != TCPCONN_HANDSHAKE_NOT_SEEN && wanted(tree, hf_syn_frame))
-        add_uint(&t, hf_syn_frame, a->first_frame);
+        add_uint(subtree_of(&t), hf_syn_frame, tvb, a->first_frame);
     if (wanted(tree, hf_outcome_frame))
-        add_uint(&t, hf_outcome_frame, a->outcome_frame);
+        add_uint(subtree_of(&t), hf_outcome_frame, tvb, a->outcome_frame);
 
     /* The protocol itself filtered on ("tcpconn"), and the expert item,
      * need the subtree even when it holds nothing asked for. */
