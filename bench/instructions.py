@@ -3,7 +3,7 @@
 
     bench/instructions.py [--work DIR] [--streams N] [--packets M] [--jobs J]
                           [--build DIR] [--no-build] [--results FILE]
-                          [--only plain,io,stat,...]
+                          [--only plain,io,stat,...] [--dump-instr]
 
 Wall times on a shared 2-core machine vary by 20-30 % from run to run, more
 than the 5 % and 10 % targets of run.py. This runs each comparison of run.py
@@ -34,12 +34,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import run as bench  # noqa: E402
 
 
-def callgrind(home, args, out, reuse=False):
+def callgrind(home, args, out, reuse=False, dump_instr=False):
     """Instructions of one tshark run, and of those inside the plugin's dissector."""
     if not (reuse and os.path.exists(out)):
         argv = bench.command(home, args)
         i = argv.index("tshark")
         argv[i:i] = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"]
+        if dump_instr:  # per-instruction costs for callgrind_annotate; same totals
+            argv[i + 2:i + 2] = ["--dump-instr=yes"]
         p = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                            errors="replace")
         if p.returncode != 0 or "Collected :" not in p.stderr:
@@ -73,6 +75,9 @@ def main():
                     "-2 -Y, fields; default all), e.g. for a large capture")
     ap.add_argument("--results", help="where to write the table (default "
                     "bench/results/instructions-X.Y.md)")
+    ap.add_argument("--dump-instr", action="store_true",
+                    help="profile per instruction (callgrind --dump-instr=yes) for "
+                    "callgrind_annotate of the callgrind.*.out files kept in the work dir")
     ap.add_argument("--reuse", action="store_true",
                     help="reuse callgrind output files already in the work dir")
     opts = ap.parse_args()
@@ -121,7 +126,8 @@ def main():
     def one(job):
         key, side, args = job
         out = os.path.join(work, "callgrind." + re.sub(r"\W+", "_", f"{key}_{side}") + ".out")
-        ir, inside = callgrind(homes["A" if side == "Lua" else side], args, out, opts.reuse)
+        ir, inside = callgrind(homes["A" if side == "Lua" else side], args, out, opts.reuse,
+                               opts.dump_instr)
         bench.log(f"{key:14} {side:3} {ir:>15,} instructions")
         return job, ir, inside
 

@@ -488,6 +488,22 @@ unsigned tcpconn_attempt_segment(tcpconn_attempt *a, const tcpconn_segment *s)
     return feed(a, s, tcpconn_attempt_is_settled(a));
 }
 
+bool tcpconn_attempt_plain_segment(tcpconn_attempt *a, uint16_t flags, int64_t time_ns)
+{
+    /* Every flag such a segment could set in initiator_segment(),
+     * responder_segment() and note_data() is set already; INITIATOR_SEEN
+     * makes its direction irrelevant, VERDICT that nothing is reported. */
+    const uint16_t done = TCPCONN_A_CONNECTED | TCPCONN_A_DATA | TCPCONN_A_INITIATOR_SEEN |
+                          TCPCONN_A_VERDICT | TCPCONN_A_RESPONDER_SYN |
+                          TCPCONN_A_INITIATOR_SYN_ACKED | TCPCONN_A_RESPONDER_SYN_ACKED;
+    if ((flags & (TCPCONN_SYN | TCPCONN_FIN | TCPCONN_RST)) || (a->flags & done) != done ||
+        a->decision != TCPCONN_DECIDED_NOTHING)
+        return false;
+    if (!(a->flags & TCPCONN_A_CLOSED))
+        a->end_ms = ms_since_start(a, time_ns);
+    return true;
+}
+
 bool tcpconn_attempt_matches_icmp(const tcpconn_attempt *a, const tcpconn_icmp_error *e)
 {
     return (a->flags & TCPCONN_A_ISN_KNOWN) && tcpconn_attempt_from_initiator(a, e->orientation) &&

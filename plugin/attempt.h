@@ -103,6 +103,14 @@ bool tcpconn_attempt_is_retried_by(const tcpconn_attempt *a, const tcpconn_segme
 /* Feeds a later segment of the same attempt. Returns transitions. */
 unsigned tcpconn_attempt_segment(tcpconn_attempt *a, const tcpconn_segment *s);
 
+/* The shortcut for most of a capture's segments: one without SYN, FIN or
+ * RST, of an attempt that connected, carried data and has reported its
+ * verdict, changes nothing but when the attempt was last open. Returns
+ * false, changing nothing, unless that is the case; otherwise does what
+ * tcpconn_attempt_segment() would (which then reports no transition), with
+ * neither the segment's numbers nor its direction, and returns true. */
+bool tcpconn_attempt_plain_segment(tcpconn_attempt *a, uint16_t flags, int64_t time_ns);
+
 /* True when the ICMP error quotes this attempt's SYN. */
 bool tcpconn_attempt_matches_icmp(const tcpconn_attempt *a, const tcpconn_icmp_error *e);
 

@@ -263,18 +263,45 @@ static tcpconn_endpoints endpoints_of(const tcpconn_shown *s)
     return e;
 }
 
-void tcpconn_output_expert(packet_info *pinfo, proto_item *item, const tcpconn_shown *s)
+/* Whether the packet carries the attempt's expert item. */
+static bool expert_due(const packet_info *pinfo, const tcpconn_shown *s)
 {
     const tcpconn_outcome *o = s->outcome;
     if (pinfo->num != s->place->attempt->outcome_frame || o->expert == TCPCONN_EXPERT_NONE)
-        return;
-    if (o->expert == TCPCONN_EXPERT_ESTABLISHED_AFTER_RETRY && !s->note_retries)
+        return false;
+    return o->expert != TCPCONN_EXPERT_ESTABLISHED_AFTER_RETRY || s->note_retries;
+}
+
+void tcpconn_output_expert(packet_info *pinfo, proto_item *item, const tcpconn_shown *s)
+{
+    const tcpconn_outcome *o = s->outcome;
+    if (!expert_due(pinfo, s))
         return;
     char text[160];
     if (tcpconn_expert_text(s->place->attempt, o, text, sizeof text))
         expert_add_info_format(pinfo, item, &ei_outcome[o->expert], "%s", text);
     else
         expert_add_info(pinfo, item, &ei_outcome[o->expert]);
+}
+
+/* The tcpconn subtree of a packet, made when its first item is added: in a
+ * tree nobody sees, a packet may have none of the fields a filter asks for
+ * (tcpconn.failed on an attempt that connected), and then needs none. */
+typedef struct {
+    proto_tree *tree;
+    tvbuff_t *tvb;
+    proto_item *item; /* the tcpconn item, NULL until made */
+    proto_tree *st;
+} subtree;
+
+static proto_tree *subtree_of(subtree *t)
+{
+    if (t->st == NULL) {
+        t->item = proto_tree_add_item(t->tree, proto_tcpconn, t->tvb, 0, 0, ENC_NA);
+        proto_item_set_generated(t->item);
+        t->st = proto_item_add_subtree(t->item, ett_tcpconn);
+    }
+    return t->st;
 }
 
 /* Every tcpconn item is generated: none of it is in the packet's bytes. */
@@ -312,62 +339,97 @@ static void add_zeek_view(proto_tree *st, tvbuff_t *tvb, const tcpconn_zeek *z)
     add_string(st, hf_history, tvb, history);
 }
 
+/* Whether the tree asks for field `hf`: a visible tree shows every field,
+ * a tree nobody sees those a filter, column or colouring rule references.
+ * proto_field_is_referenced() says the same for a field, for twice the
+ * instructions, which count when asked for every field of every packet. */
+static bool wanted(const proto_tree *tree, int hf)
+{
+    return PTREE_DATA(tree)->visible || proto_registrar_get_nth(hf)->ref_type != HF_REF_TYPE_NONE;
+}
+
+bool tcpconn_output_needs_endpoints(proto_tree *tree)
+{
+    return wanted(tree, hf_server) || wanted(tree, hf_client) || wanted(tree, hf_server_port);
+}
+
 void tcpconn_output_tree(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
                          const tcpconn_shown *s)
 {
     const tcpconn_attempt *a = s->place->attempt;
     const tcpconn_outcome *o = s->outcome;
-    tcpconn_endpoints e = endpoints_of(s);
     bool visible = PTREE_DATA(tree)->visible;
+    subtree t = { tree, tvb, NULL, NULL };
 
-    /* Formatting addresses costs; only do it when someone will look. */
-    const char *server = proto_field_is_referenced(tree, hf_server) || visible
-                             ? endpoint_to_str(pinfo->pool, e.server, e.server_port)
-                             : NULL;
-
-    proto_item *ti = proto_tree_add_item(tree, proto_tcpconn, tvb, 0, 0, ENC_NA);
-    proto_item_set_generated(ti);
-    /* The sentence is only read, never filtered on: build it for a visible
-     * tree only. */
-    if (visible) {
-        char sentence[ITEM_LABEL_LENGTH];
-        tcpconn_describe(a, o, s->capture, server, e.server->type == AT_IPv6, sentence,
-                         sizeof sentence);
-        proto_item_set_text(ti, "%s", sentence);
+    /* A tree nobody reads (a display filter's, tshark -T fields' from 4.4
+     * on) gets only the fields something asks for: each other one would be
+     * a call that Wireshark throws away, and the addresses and sentence
+     * cost more. Without the frame's endpoints (s->wire NULL) nothing asks
+     * for them (tcpconn_output_needs_endpoints), nor for the sentence. */
+    tcpconn_endpoints e = { 0 };
+    const char *server = NULL;
+    if (s->wire != NULL) {
+        e = endpoints_of(s);
+        /* Formatting addresses costs; only do it when someone will look. */
+        if (wanted(tree, hf_server))
+            server = endpoint_to_str(pinfo->pool, e.server, e.server_port);
+        /* The sentence is only read, never filtered on. */
+        if (visible) {
+            char sentence[ITEM_LABEL_LENGTH];
+            tcpconn_describe(a, o, s->capture, server, e.server->type == AT_IPv6, sentence,
+                             sizeof sentence);
+            subtree_of(&t);
+            proto_item_set_text(t.item, "%s", sentence);
+        }
     }
-    proto_tree *st = proto_item_add_subtree(ti, ett_tcpconn);
 
-    add_uint(st, hf_stream, tvb, s->place->stream);
-    if (s->place->several)
-        add_uint(st, hf_attempt, tvb, s->place->number);
-    add_string(st, hf_reason, tvb, tcpconn_reason_name(o->reason));
-    if (proto_field_is_referenced(tree, hf_client))
-        add_string(st, hf_client, tvb, endpoint_to_str(pinfo->pool, e.client, e.client_port));
+    if (wanted(tree, hf_stream))
+        add_uint(subtree_of(&t), hf_stream, tvb, s->place->stream);
+    if (s->place->several && wanted(tree, hf_attempt))
+        add_uint(subtree_of(&t), hf_attempt, tvb, s->place->number);
+    if (wanted(tree, hf_reason))
+        add_string(subtree_of(&t), hf_reason, tvb, tcpconn_reason_name(o->reason));
+    if (s->wire != NULL && wanted(tree, hf_client))
+        add_string(subtree_of(&t), hf_client, tvb,
+                   endpoint_to_str(pinfo->pool, e.client, e.client_port));
     if (server != NULL)
-        add_string(st, hf_server, tvb, server);
-    add_uint(st, hf_server_port, tvb, e.server_port);
-    if (o->failed)
-        add_flag(st, hf_failed, tvb);
-    if (o->provisional)
-        add_flag(st, hf_provisional, tvb);
-    if (o->capture_stopped)
-        add_flag(st, hf_capture_stopped, tvb);
-    if (s->zeek != NULL)
-        add_zeek_view(st, tvb, s->zeek);
-    if (o->ended_by != TCPCONN_SIDE_NONE)
-        add_string(st, hf_ended_by, tvb, o->ended_by == TCPCONN_SIDE_SERVER ? "server" : "client");
-    add_uint(st, hf_concurrent, tvb, a->concurrent);
-    add_uint(st, hf_server_attempts, tvb, a->server_index);
-    add_uint(st, hf_syn_count, tvb, a->syn_count);
-    add_uint(st, hf_synack_count, tvb, a->synack_count);
-    if (o->connected)
-        add_duration(st, hf_connect_time, tvb, a->connect_us);
-    add_duration(st, hf_time_to_outcome, tvb, a->outcome_us);
-    if (o->reason != TCPCONN_HANDSHAKE_NOT_SEEN)
-        add_uint(st, hf_syn_frame, tvb, a->first_frame);
-    add_uint(st, hf_outcome_frame, tvb, a->outcome_frame);
+        add_string(subtree_of(&t), hf_server, tvb, server);
+    if (s->wire != NULL && wanted(tree, hf_server_port))
+        add_uint(subtree_of(&t), hf_server_port, tvb, e.server_port);
+    if (o->failed && wanted(tree, hf_failed))
+        add_flag(subtree_of(&t), hf_failed, tvb);
+    if (o->provisional && wanted(tree, hf_provisional))
+        add_flag(subtree_of(&t), hf_provisional, tvb);
+    if (o->capture_stopped && wanted(tree, hf_capture_stopped))
+        add_flag(subtree_of(&t), hf_capture_stopped, tvb);
+    if (s->zeek != NULL && (wanted(tree, hf_conn_state) || wanted(tree, hf_history)))
+        add_zeek_view(subtree_of(&t), tvb, s->zeek);
+    if (o->ended_by != TCPCONN_SIDE_NONE && wanted(tree, hf_ended_by))
+        add_string(subtree_of(&t), hf_ended_by, tvb,
+                   o->ended_by == TCPCONN_SIDE_SERVER ? "server" : "client");
+    if (wanted(tree, hf_concurrent))
+        add_uint(subtree_of(&t), hf_concurrent, tvb, a->concurrent);
+    if (wanted(tree, hf_server_attempts))
+        add_uint(subtree_of(&t), hf_server_attempts, tvb, a->server_index);
+    if (wanted(tree, hf_syn_count))
+        add_uint(subtree_of(&t), hf_syn_count, tvb, a->syn_count);
+    if (wanted(tree, hf_synack_count))
+        add_uint(subtree_of(&t), hf_synack_count, tvb, a->synack_count);
+    if (o->connected && wanted(tree, hf_connect_time))
+        add_duration(subtree_of(&t), hf_connect_time, tvb, a->connect_us);
+    if (wanted(tree, hf_time_to_outcome))
+        add_duration(subtree_of(&t), hf_time_to_outcome, tvb, a->outcome_us);
+    if (o->reason != TCPCONN_HANDSHAKE_NOT_SEEN && wanted(tree, hf_syn_frame))
+        add_uint(subtree_of(&t), hf_syn_frame, tvb, a->first_frame);
+    if (wanted(tree, hf_outcome_frame))
+        add_uint(subtree_of(&t), hf_outcome_frame, tvb, a->outcome_frame);
 
-    tcpconn_output_expert(pinfo, ti, s);
+    /* The protocol itself filtered on ("tcpconn"), and the expert item,
+     * need the subtree even when it holds nothing asked for. */
+    if (proto_registrar_get_nth(proto_tcpconn)->ref_type == HF_REF_TYPE_DIRECT ||
+        expert_due(pinfo, s))
+        subtree_of(&t);
+    tcpconn_output_expert(pinfo, t.item, s);
 }
 
 void tcpconn_output_tap(int tap, packet_info *pinfo, const tcpconn_shown *s)

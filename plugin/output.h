@@ -16,7 +16,7 @@
 
 /* Everything one packet's output is made from. */
 typedef struct {
-    const tcpconn_wire *wire;
+    const tcpconn_wire *wire; /* NULL when the frame was not read: see below */
     const tcpconn_place *place;
     const tcpconn_outcome *outcome;
     const tcpconn_capture *capture;
@@ -26,6 +26,11 @@ typedef struct {
 
 /* Registers the fields, the subtree and the expert items of `proto`. */
 void tcpconn_output_register(int proto);
+
+/* Whether the tree asks for what only the frame's addresses tell (the
+ * client, the server, the sentence); if not, tcpconn_output_tree() may
+ * be given no wire. */
+bool tcpconn_output_needs_endpoints(proto_tree *tree);
 
 /* Adds the subtree and, on the deciding frame, the expert item. */
 void tcpconn_output_tree(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,

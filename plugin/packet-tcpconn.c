@@ -36,6 +36,7 @@
 #endif
 
 static int proto_tcpconn = -1;
+static protocol_t *tcpconn_protocol;
 static dissector_handle_t tcpconn_handle;
 static int expert_tap = -1;
 static int tcpconn_tap = -1;
@@ -50,6 +51,33 @@ static unsigned pref_capture_end_ms = 1000; /* one initial retransmission timeou
  * file, and where the previous frame had its IP header. */
 static tcpconn_streams *attempts;
 static tcpconn_locator locator;
+
+/* Whether the frames of this file can be dissected again. Wireshark,
+ * tshark -2 and sharkd keep a frame_data for every frame and revisit them
+ * (a new display filter, a selected packet, the second pass). tshark's
+ * single pass fills one frame_data on its stack for frame after frame and
+ * shows each frame once, as it is read, with taps on; then a frame that
+ * nothing asks tcpconn about needs no work at all, since nothing ever will
+ * (tshark decides once what it shows of every frame). Reading frames
+ * through one frame_data alone is not enough: tshark -2, sharkd and a
+ * read filter do that too on their first pass, but without taps, before
+ * keeping the frame. So the single pass is recognised by both: two frames
+ * in a row in one frame_data, and TCP's tap record in the first pass. */
+typedef enum { FRAMES_UNKNOWN, FRAMES_KEPT, FRAMES_SEEN_ONCE } frames_fate;
+static frames_fate frames;
+static const frame_data *previous_frame;
+static bool tapped_first_pass;
+
+static void note_frame(const packet_info *pinfo)
+{
+    if (frames == FRAMES_UNKNOWN && previous_frame != NULL) {
+        if (pinfo->fd != previous_frame)
+            frames = FRAMES_KEPT;
+        else if (tapped_first_pass)
+            frames = FRAMES_SEEN_ONCE;
+    }
+    previous_frame = pinfo->fd;
+}
 
 static void *file_scope_realloc(void *ctx _U_, void *ptr, size_t size)
 {
@@ -67,6 +95,9 @@ static void tcpconn_init(void)
     tcpconn_streams_options options = { pref_zeek, (int64_t)pref_capture_end_ms * 1000000 };
     attempts = tcpconn_streams_new(&file_scope, &options);
     tcpconn_locator_reset(&locator);
+    frames = FRAMES_UNKNOWN;
+    previous_frame = NULL;
+    tapped_first_pass = false;
     /* The expert tap is registered after the handoffs, so look it up here. */
     expert_tap = find_tap_id("expert");
 }
@@ -86,41 +117,84 @@ static void tcpconn_capture_read(void)
         tcpconn_streams_finish(attempts);
 }
 
-static int dissect_tcpconn(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
+/* What dissect_tcpconn() does once Wireshark has called it. */
+/* The attempt of a frame whose stream and flags TCP's tap record gives,
+ * without reading the frame: in the first pass when the segment only
+ * extends a settled attempt (most of a capture), after it always. False
+ * when the frame must be read. */
+static bool place_from_tap(packet_info *pinfo, const tcpconn_wire_layers *layers, bool first_pass,
+                           int64_t time_ns, tcpconn_place *place)
+{
+    uint32_t stream;
+    uint16_t flags;
+    if (!tcpconn_wire_tapped(layers, &stream, &flags))
+        return false;
+    if (first_pass) {
+        tapped_first_pass = true; /* see frames_fate */
+        return tcpconn_streams_plain_segment(attempts, stream, flags, time_ns, place);
+    }
+    *place = tcpconn_streams_attempt_at(attempts, stream, pinfo->num);
+    return true;
+}
+
+/* What dissect_tcpconn() does once Wireshark has called it. */
+static int dissect_tcpconn_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
 {
     bool first_pass = !PINFO_FD_VISITED(pinfo);
     bool expert_wanted = have_tap_listener(expert_tap);
     bool stats_wanted = have_tap_listener(tcpconn_tap);
-    bool output_wanted = tree != NULL || expert_wanted || stats_wanted;
+    /* A tree nobody shows and that no filter, column or colouring rule asks
+     * tcpconn about (tshark -z io,stat, say) gets nothing from us. */
+    bool tree_wanted = tree != NULL && proto_field_is_referenced(tree, proto_tcpconn);
+    bool output_wanted = tree_wanted || expert_wanted || stats_wanted;
     int64_t time_ns = (int64_t)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
-    tcpconn_wire w;
+    bool checksums = pref_zeek && pref_zeek_checksums;
 
     if (attempts == NULL)
         return 0;
-    if (first_pass)
+    if (first_pass) {
         tcpconn_streams_frame_seen(attempts, time_ns);
-    /* After the first pass only a tree or a tap can show anything. */
-    if (!first_pass && !output_wanted)
+        note_frame(pinfo);
+    }
+    /* After the first pass only a tree or a tap can show anything; in
+     * tshark's single pass, nothing will ask later either (frames_fate). */
+    if (!output_wanted && (!first_pass || frames == FRAMES_SEEN_ONCE))
         return 0;
-    if (!tcpconn_wire_read(&locator, pinfo, tvb, time_ns, pref_zeek && pref_zeek_checksums, &w))
-        return 0;
-
-    const tcpconn_found *f = &w.found;
-    bool segment = f->kind == TCPCONN_FOUND_SEGMENT;
+    /* The statistics and a tree showing the client, the server or the
+     * sentence need the frame's addresses. */
+    bool endpoints_wanted = stats_wanted || (tree_wanted && tcpconn_output_needs_endpoints(tree));
+    tcpconn_wire_layers layers = tcpconn_wire_layers_of(pinfo);
+    tcpconn_wire w;
+    const tcpconn_wire *wire = NULL;
     tcpconn_place place;
-    if (first_pass)
-        place = segment ? tcpconn_streams_segment(attempts, f->stream, &f->segment)
-                        : tcpconn_streams_icmp(attempts, f->stream, &f->icmp);
-    else
-        place = segment ? tcpconn_streams_attempt_at(attempts, f->stream, pinfo->num)
-                        : tcpconn_streams_quoted_attempt(attempts, f->stream, &f->icmp);
-    /* An ICMP error that does not quote an attempt's SYN shows nothing. */
-    if (place.attempt == NULL || !output_wanted)
-        return 0;
+    if (place_from_tap(pinfo, &layers, first_pass, time_ns, &place)) {
+        if (place.attempt == NULL || !output_wanted)
+            return 0;
+        if (endpoints_wanted) {
+            if (!tcpconn_wire_read(&locator, pinfo, &layers, tvb, time_ns, checksums, &w))
+                return 0;
+            wire = &w;
+        }
+    } else {
+        if (!tcpconn_wire_read(&locator, pinfo, &layers, tvb, time_ns, checksums, &w))
+            return 0;
+        wire = &w;
+        const tcpconn_found *f = &w.found;
+        bool segment = f->kind == TCPCONN_FOUND_SEGMENT;
+        if (first_pass)
+            place = segment ? tcpconn_streams_segment(attempts, f->stream, &f->segment)
+                            : tcpconn_streams_icmp(attempts, f->stream, &f->icmp);
+        else
+            place = segment ? tcpconn_streams_attempt_at(attempts, f->stream, pinfo->num)
+                            : tcpconn_streams_quoted_attempt(attempts, f->stream, &f->icmp);
+        /* An ICMP error that does not quote an attempt's SYN shows nothing. */
+        if (place.attempt == NULL || !output_wanted)
+            return 0;
+    }
 
     const tcpconn_capture *capture = tcpconn_streams_capture(attempts);
     tcpconn_outcome outcome = tcpconn_outcome_of(place.attempt, capture);
-    tcpconn_shown shown = { &w,
+    tcpconn_shown shown = { wire,
                             &place,
                             &outcome,
                             capture,
@@ -133,15 +207,27 @@ static int dissect_tcpconn(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, 
     if (stats_wanted && (first_pass ? (place.now & TCPCONN_NOW_VERDICT) != 0
                                     : pinfo->num == place.attempt->outcome_frame))
         tcpconn_output_tap(tcpconn_tap, pinfo, &shown);
-    /* A tree nobody shows and that no filter, column or colouring rule asks
-     * tcpconn about (tshark -z io,stat, say) gets nothing from us. */
-    if (tree == NULL || !proto_field_is_referenced(tree, proto_tcpconn)) {
+    if (!tree_wanted) {
         if (expert_wanted)
             tcpconn_output_expert(pinfo, NULL, &shown);
         return 0;
     }
     tcpconn_output_tree(tree, tvb, pinfo, &shown);
     return tvb_captured_length(tvb);
+}
+
+/* The post-dissector's handle names no protocol (see proto_reg_handoff),
+ * so it does here what Wireshark would: skip a disabled protocol, and make
+ * TCPCONN the protocol of the expert items it adds. */
+static int dissect_tcpconn(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
+{
+    if (!proto_is_protocol_enabled(tcpconn_protocol))
+        return 0;
+    const char *saved_proto = pinfo->current_proto;
+    pinfo->current_proto = "TCPCONN";
+    int len = dissect_tcpconn_frame(tvb, pinfo, tree);
+    pinfo->current_proto = saved_proto;
+    return len;
 }
 
 static void proto_register_tcpconn(void)
@@ -178,8 +264,15 @@ static void proto_register_tcpconn(void)
         "because checksum offload makes the capturing host's own segments look bad",
         &pref_zeek_checksums);
 
+    tcpconn_protocol = find_protocol_by_id(proto_tcpconn);
     tcpconn_tap = register_tap("tcpconn");
-    tcpconn_handle = register_dissector("tcpconn", dissect_tcpconn, proto_tcpconn);
+    register_dissector("tcpconn", dissect_tcpconn, proto_tcpconn);
+    /* Called through a handle of a protocol, a post-dissector costs every
+     * frame a protocol layer (a list entry, a map lookup and insert, then
+     * their removal when it adds nothing): as much as tcpconn's own work on
+     * a frame nobody asks about. Wireshark calls this one with no protocol;
+     * dissect_tcpconn() checks that tcpconn is enabled itself. */
+    tcpconn_handle = create_dissector_handle(dissect_tcpconn, -1);
     register_init_routine(tcpconn_init);
     register_cleanup_routine(tcpconn_cleanup);
     register_postseq_cleanup_routine(tcpconn_capture_read);

@@ -336,6 +336,24 @@ tcpconn_place tcpconn_streams_segment(tcpconn_streams *t, uint32_t stream, const
     return place_of(a, stream, number + 1, now);
 }
 
+bool tcpconn_streams_plain_segment(tcpconn_streams *t, uint32_t stream, uint16_t flags,
+                                   int64_t time_ns, tcpconn_place *place)
+{
+    if (t->zeek)
+        return false;
+    stream = resolve(t, stream);
+    unsigned number;
+    uint32_t latest;
+    tcpconn_attempt *a = latest_of(t, stream, &number, &latest);
+    /* Without SYN it supersedes nothing, without RST or FIN it closes
+     * nothing and marks no retry. */
+    if (a == NULL || !tcpconn_attempt_plain_segment(a, flags, time_ns))
+        return false;
+    t->saw_plain_segment = true;
+    *place = place_of(a, stream, number, 0);
+    return true;
+}
+
 /* The latest attempt of the stream whose SYN the ICMP error quotes, among
  * those begun by the error's frame: looked up again after the capture was
  * read, an error must not go to an attempt that began after it. */

@@ -51,6 +51,14 @@ void tcpconn_streams_frame_seen(tcpconn_streams *t, int64_t time_ns);
 tcpconn_place tcpconn_streams_segment(tcpconn_streams *t, uint32_t stream,
                                       const tcpconn_segment *s);
 
+/* Feeds a segment of `stream` with these flags when that needs nothing
+ * more (tcpconn_attempt_plain_segment): then sets *place as
+ * tcpconn_streams_segment() would and returns true. Returns false, having
+ * changed nothing, when the whole segment must be fed. Never with the Zeek
+ * view, which counts every segment. */
+bool tcpconn_streams_plain_segment(tcpconn_streams *t, uint32_t stream, uint16_t flags,
+                                   int64_t time_ns, tcpconn_place *place);
+
 /* Feeds an ICMP error quoting a segment of `stream`: to the attempt whose
  * SYN it quotes, if any. */
 tcpconn_place tcpconn_streams_icmp(tcpconn_streams *t, uint32_t stream,

@@ -152,13 +152,36 @@ static bool stream_of(void *context, const tcpconn_ip *ip, uint16_t src_port, ui
            stream_from_conversation(f->pinfo, ip, src_port, dst_port, stream);
 }
 
-bool tcpconn_wire_read(tcpconn_locator *locator, packet_info *pinfo, tvbuff_t *frame_tvb,
-                       int64_t time_ns, bool check_checksums, tcpconn_wire *out)
+tcpconn_wire_layers tcpconn_wire_layers_of(const packet_info *pinfo)
+{
+    tcpconn_wire_layers l = { layers_of(pinfo, proto_tcp), false };
+    l.icmp = layers_of(pinfo, proto_icmp) > 0 || layers_of(pinfo, proto_icmpv6) > 0;
+    return l;
+}
+
+bool tcpconn_wire_tapped(const tcpconn_wire_layers *layers, uint32_t *stream, uint16_t *flags)
+{
+    /* With one TCP header and no ICMP quote, tcpconn_wire_read() finds the
+     * segment TCP queued (by its ports and sequence number), so its stream
+     * and flags can be taken from there without reading the frame. */
+    if (layers->tcp != 1 || layers->icmp)
+        return false;
+    const struct tcpheader *tcph = fetch_tapped_data(tcp_tap, 0);
+    if (tcph == NULL)
+        return false;
+    *stream = tcph->th_stream;
+    *flags = tcph->th_flags;
+    return true;
+}
+
+bool tcpconn_wire_read(tcpconn_locator *locator, packet_info *pinfo,
+                       const tcpconn_wire_layers *layers, tvbuff_t *frame_tvb, int64_t time_ns,
+                       bool check_checksums, tcpconn_wire *out)
 {
     /* An ICMP error carries TCP only as a quote; a frame without TCP or
      * ICMP carries nothing tcpconn reads. */
-    int tcp_layers = layers_of(pinfo, proto_tcp);
-    bool icmp = layers_of(pinfo, proto_icmp) > 0 || layers_of(pinfo, proto_icmpv6) > 0;
+    int tcp_layers = layers->tcp;
+    bool icmp = layers->icmp;
     if (tcp_layers == 0 && !icmp)
         return false;
     /* Several TCP headers (a TCP tunnel, sFlow samples): the one TCP

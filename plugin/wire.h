@@ -17,14 +17,29 @@ typedef struct {
     address dst;
 } tcpconn_wire;
 
+/* Which protocols the frame holds that tcpconn reads. */
+typedef struct {
+    int tcp;   /* TCP headers Wireshark dissected */
+    bool icmp; /* an ICMP or ICMPv6 message */
+} tcpconn_wire_layers;
+
 /* Looks up the ids of the protocols and taps this needs. */
 void tcpconn_wire_init(void);
+
+/* The frame's layers, for the two readers below. */
+tcpconn_wire_layers tcpconn_wire_layers_of(const packet_info *pinfo);
+
+/* The cheap read, for a frame with one TCP header and no ICMP whose
+ * segment TCP has queued for taps: its stream and flags, which
+ * tcpconn_wire_read() would find too. False when that is not at hand. */
+bool tcpconn_wire_tapped(const tcpconn_wire_layers *layers, uint32_t *stream, uint16_t *flags);
 
 /* Reads what tcpconn needs from the frame that was just dissected, and
  * checks the checksums when asked. `locator` keeps what one frame of the
  * capture file teaches about the next. Returns false when the frame carries
  * no TCP segment (or ICMP error quoting one) that TCP tracked. */
-bool tcpconn_wire_read(tcpconn_locator *locator, packet_info *pinfo, tvbuff_t *frame_tvb,
-                       int64_t time_ns, bool check_checksums, tcpconn_wire *out);
+bool tcpconn_wire_read(tcpconn_locator *locator, packet_info *pinfo,
+                       const tcpconn_wire_layers *layers, tvbuff_t *frame_tvb, int64_t time_ns,
+                       bool check_checksums, tcpconn_wire *out);
 
 #endif /* TCPCONN_WIRE_H */

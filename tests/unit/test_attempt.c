@@ -8,6 +8,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include <glib.h>
+#include <string.h>
 
 #include "attempt.h"
 #include "outcome.h"
@@ -24,6 +25,7 @@ typedef struct {
     int64_t now;
     bool started;
     unsigned now_flags;
+    unsigned plain_absorbed; /* segments tcpconn_attempt_plain_segment() took */
 } script;
 
 static void script_init(script *s)
@@ -32,6 +34,7 @@ static void script_init(script *s)
     s->now = 1700000000LL * 1000000000LL;
     s->started = false;
     s->now_flags = 0;
+    s->plain_absorbed = 0;
 }
 
 static tcpconn_segment segment(script *s, bool from_client, uint16_t flags, uint32_t seq,
@@ -63,7 +66,18 @@ static uint32_t send(script *s, bool from_client, uint16_t flags, uint32_t seq, 
         s->started = true;
     } else {
         g_assert_false(tcpconn_attempt_is_superseded_by(&s->a, &seg));
+        /* The shortcut must change exactly what the full feed changes. */
+        tcpconn_attempt quick;
+        memcpy(&quick, &s->a, sizeof quick);
+        bool absorbed = tcpconn_attempt_plain_segment(&quick, seg.flags, seg.time_ns);
+        if (!absorbed)
+            g_assert_cmpmem(&quick, sizeof quick, &s->a, sizeof s->a);
         s->now_flags = tcpconn_attempt_segment(&s->a, &seg);
+        if (absorbed) {
+            g_assert_cmpmem(&quick, sizeof quick, &s->a, sizeof s->a);
+            g_assert_cmpuint(s->now_flags, ==, 0);
+            s->plain_absorbed++;
+        }
     }
     return seg.frame;
 }
@@ -147,6 +161,13 @@ static void test_established_with_data(void)
     g_assert_cmpuint(s.a.syn_count, ==, 1);
     g_assert_cmpuint(s.a.synack_count, ==, 1);
     g_assert_cmpint(outcome(&s, true).ended_by, ==, TCPCONN_SIDE_NONE);
+    /* Settled: the shortcut takes later segments without SYN, FIN or RST. */
+    g_assert_cmpuint(s.plain_absorbed, ==, 0);
+    send(&s, false, ACK, SERVER_ISN + 1, CLIENT_ISN + 101, 200, 1 * MS);
+    send(&s, true, ACK, CLIENT_ISN + 101, SERVER_ISN + 201, 0, 1 * MS);
+    g_assert_cmpuint(s.plain_absorbed, ==, 2);
+    send(&s, true, ACK | FIN, CLIENT_ISN + 101, SERVER_ISN + 201, 0, 1 * MS);
+    g_assert_cmpuint(s.plain_absorbed, ==, 2);
 }
 
 static void test_established_without_data(void)

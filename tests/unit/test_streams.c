@@ -498,6 +498,69 @@ static void test_concurrency_closes_once(void)
     tcpconn_streams_free(t);
 }
 
+/* tcpconn_streams_plain_segment() leaves the table as feeding the whole
+ * segment does, on two streams, one of them an alias (a same-ISN retry in
+ * a new stream), and declines what it cannot take. */
+static void test_plain_segment_shortcut(void)
+{
+    tcpconn_streams *full = tcpconn_streams_new(&heap, &plain);
+    tcpconn_streams *quick = tcpconn_streams_new(&heap, &plain);
+    struct {
+        uint32_t stream;
+        tcpconn_segment s;
+    } script[] = {
+        { 0, seg(1, 0, TCPCONN_SYN, 100, 0) },
+        { 0, seg(2, 1, TCPCONN_RST | TCPCONN_ACK, 0, 101) },
+        { 1, seg(3, 0, TCPCONN_SYN, 100, 0) }, /* the retry, in a new stream */
+        { 1, seg(4, 1, TCPCONN_SYN | TCPCONN_ACK, 900, 101) },
+        { 1, seg(5, 0, TCPCONN_ACK, 101, 901) },
+        { 1, seg(6, 0, TCPCONN_ACK, 101, 901) }, /* data: settled */
+        { 1, seg(7, 1, TCPCONN_ACK, 901, 111) },
+        { 1, seg(8, 0, TCPCONN_ACK, 111, 921) },
+        { 1, seg(9, 0, TCPCONN_FIN | TCPCONN_ACK, 111, 921) },
+        { 1, seg(10, 1, TCPCONN_ACK, 921, 112) },
+    };
+    script[5].s.payload_len = 10;
+    script[6].s.payload_len = 20;
+    unsigned taken = 0;
+    for (size_t i = 0; i < G_N_ELEMENTS(script); i++) {
+        tcpconn_place want = feed_seg(full, script[i].stream, script[i].s);
+        tcpconn_place got;
+        tcpconn_streams_frame_seen(quick, script[i].s.time_ns);
+        if (tcpconn_streams_plain_segment(quick, script[i].stream, script[i].s.flags,
+                                          script[i].s.time_ns, &got)) {
+            taken++;
+            g_assert_cmpuint(want.now, ==, 0);
+        } else {
+            got = tcpconn_streams_segment(quick, script[i].stream, &script[i].s);
+        }
+        g_assert_cmpuint(got.stream, ==, want.stream);
+        g_assert_cmpuint(got.number, ==, want.number);
+        g_assert_cmpint(got.several, ==, want.several);
+        g_assert_cmpuint(got.now, ==, want.now);
+        g_assert_cmpmem(got.attempt, sizeof *got.attempt, want.attempt, sizeof *want.attempt);
+    }
+    g_assert_cmpuint(taken, ==, 3); /* frames 7, 8 and 10 (after the FIN: closed, still settled) */
+    tcpconn_streams_finish(full);
+    tcpconn_streams_finish(quick);
+    const tcpconn_attempt *a = tcpconn_streams_attempt_at(full, 1, 10).attempt;
+    const tcpconn_attempt *b = tcpconn_streams_attempt_at(quick, 1, 10).attempt;
+    g_assert_cmpmem(a, sizeof *a, b, sizeof *b);
+    g_assert_cmpmem(tcpconn_streams_capture(full), sizeof(tcpconn_capture),
+                    tcpconn_streams_capture(quick), sizeof(tcpconn_capture));
+    tcpconn_streams_free(full);
+    tcpconn_streams_free(quick);
+
+    /* The Zeek view counts every segment. */
+    const tcpconn_streams_options with_zeek = { true, 1000 * 1000000LL };
+    tcpconn_streams *z = tcpconn_streams_new(&heap, &with_zeek);
+    for (size_t i = 2; i < 6; i++)
+        feed_seg(z, 0, script[i].s);
+    tcpconn_place p;
+    g_assert_false(tcpconn_streams_plain_segment(z, 0, TCPCONN_ACK, script[6].s.time_ns, &p));
+    tcpconn_streams_free(z);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -513,6 +576,7 @@ int main(int argc, char **argv)
     g_test_add_func("/streams/icmp", test_icmp_decides_the_quoted_attempt);
     g_test_add_func("/streams/icmp/before-the-quoted-syn", test_icmp_before_the_quoted_syn);
     g_test_add_func("/streams/cap", test_attempts_per_stream_are_capped);
+    g_test_add_func("/streams/plain-segment-shortcut", test_plain_segment_shortcut);
     g_test_add_func("/servers/ids", test_server_ids);
     g_test_add_func("/servers/concurrency-recount", test_concurrency_recount);
     g_test_add_func("/servers/concurrency-while-reading-and-final",
