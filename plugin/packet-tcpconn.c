@@ -235,30 +235,31 @@ static void proto_register_tcpconn(void)
     proto_tcpconn = proto_register_protocol("TCP Connection Outcome", "TCPCONN", "tcpconn");
     tcpconn_output_register(proto_tcpconn);
 
-    module_t *prefs = prefs_register_protocol(proto_tcpconn, NULL);
+    module_t *tcpconn_module = prefs_register_protocol(proto_tcpconn, NULL);
     prefs_register_bool_preference(
-        prefs, "note_retries", "Note connections that needed a retried handshake",
+        tcpconn_module, "note_retries", "Note connections that needed a retried handshake",
         "Add a Note expert item when a connection succeeded only after SYN or SYN-ACK "
         "retransmissions",
         &pref_note_retries);
     prefs_register_uint_preference(
-        prefs, "capture_end_ms", "Cut off by the end of the capture (ms)",
-        "An attempt that sent one SYN (and got at most one SYN-ACK) and was still waiting "
-        "for an answer when the capture's last frame came less than this many milliseconds "
-        "later is reported capture-ended, not failed: it had no time to be answered or "
-        "retried. A retransmitted SYN or SYN-ACK that got no answer is failed however soon "
-        "the capture ended; tcpconn.capture_stopped marks such attempts. 1000 is one initial "
+        tcpconn_module, "capture_end_ms", "Cut off by the end of the capture (ms)",
+        "An attempt still waiting for an answer, with no retransmission that went "
+        "unanswered (one SYN, or SYN-ACKs that only answer its SYNs), whose last packet came "
+        "less than this many milliseconds before the capture's last frame is reported "
+        "capture-ended, not failed: it had no time to be answered or retried. A "
+        "retransmitted SYN or SYN-ACK that got no answer is failed however soon the capture "
+        "ended; tcpconn.capture_stopped marks such attempts. 1000 is one initial "
         "retransmission timeout; 0 turns this off. Takes effect when a capture is (re)loaded",
         10, &pref_capture_end_ms);
     prefs_register_bool_preference(
-        prefs, "zeek", "Zeek conn_state and history",
+        tcpconn_module, "zeek", "Zeek conn_state and history",
         "Keep Zeek's view of each connection and show it as tcpconn.conn_state and "
         "tcpconn.history (" G_STRINGIFY(
             TCPCONN_ZEEK_BYTES) " more bytes of memory per TCP "
                                 "stream); takes effect when a capture is (re)loaded",
         &pref_zeek);
     prefs_register_bool_preference(
-        prefs, "zeek_checksums", "Check TCP checksums like Zeek",
+        tcpconn_module, "zeek_checksums", "Check TCP checksums like Zeek",
         "Verify every TCP checksum, record bad ones as Zeek's history letter C and otherwise "
         "ignore those segments in the Zeek view, as Zeek does without -C. Off by default, "
         "because checksum offload makes the capturing host's own segments look bad",
