@@ -410,14 +410,18 @@ bool tcpconn_attempt_synack_resent_unacked(const tcpconn_attempt *a)
            a->decision == TCPCONN_DECIDED_NOTHING && !(a->flags & TCPCONN_A_CONNECTED);
 }
 
+bool tcpconn_attempt_ack_never_arrived(const tcpconn_attempt *a)
+{
+    return (a->flags & (TCPCONN_A_SYNACK_AFTER_ACK | TCPCONN_A_DATA)) == TCPCONN_A_SYNACK_AFTER_ACK;
+}
+
 /* Something a reader can already act on: a final outcome, or evidence that
  * the attempt is failing (which a later answer may still overrule). */
 static bool shows_verdict(const tcpconn_attempt *a)
 {
-    const uint16_t resent_after_ack = TCPCONN_A_SYNACK_AFTER_ACK | TCPCONN_A_DATA;
     return tcpconn_attempt_is_settled(a) || answered_with_error(a) ||
            tcpconn_attempt_retried_unanswered(a) || tcpconn_attempt_synack_resent_unacked(a) ||
-           (a->flags & resent_after_ack) == TCPCONN_A_SYNACK_AFTER_ACK;
+           tcpconn_attempt_ack_never_arrived(a);
 }
 
 /* TCPCONN_NOW_VERDICT, the first time the attempt shows one. */
@@ -430,7 +434,7 @@ static unsigned note_verdict(tcpconn_attempt *a)
 }
 
 /* Feeds `s` and reports what changed. */
-static unsigned feed(tcpconn_attempt *a, const tcpconn_segment *s, bool settled)
+static unsigned feed(tcpconn_attempt *a, const tcpconn_segment *s)
 {
     bool closed = (a->flags & TCPCONN_A_CLOSED) != 0;
     /* Open until it closes; until then its latest packet. */
@@ -443,8 +447,6 @@ static unsigned feed(tcpconn_attempt *a, const tcpconn_segment *s, bool settled)
     unsigned now = 0;
     if (!closed && (a->flags & TCPCONN_A_CLOSED))
         now |= TCPCONN_NOW_CLOSED;
-    if (!settled && tcpconn_attempt_is_settled(a))
-        now |= TCPCONN_NOW_SETTLED;
     return now | note_verdict(a);
 }
 
@@ -480,12 +482,12 @@ unsigned tcpconn_attempt_start(tcpconn_attempt *a, const tcpconn_segment *s)
         a->flags |= TCPCONN_A_ISN_KNOWN;
         a->initiator_isn = s->ack - 1;
     }
-    return feed(a, s, false);
+    return feed(a, s);
 }
 
 unsigned tcpconn_attempt_segment(tcpconn_attempt *a, const tcpconn_segment *s)
 {
-    return feed(a, s, tcpconn_attempt_is_settled(a));
+    return feed(a, s);
 }
 
 bool tcpconn_attempt_plain_segment(tcpconn_attempt *a, uint16_t flags, int64_t time_ns)

@@ -81,8 +81,7 @@ enum {
  * callers need not compare states before and after. */
 enum {
     TCPCONN_NOW_CLOSED = 1 << 0,  /* the attempt stopped counting as open (once per attempt) */
-    TCPCONN_NOW_SETTLED = 1 << 1, /* later packets can no longer change the outcome */
-    TCPCONN_NOW_VERDICT = 1 << 2, /* the first packet with a verdict (once per attempt): the
+    TCPCONN_NOW_VERDICT = 1 << 1, /* the first packet with a verdict (once per attempt): the
                                      outcome settled, or the attempt showed it was failing (an
                                      error answered the SYN, a retransmission got no answer) */
 };
@@ -129,6 +128,10 @@ bool tcpconn_attempt_retried_unanswered(const tcpconn_attempt *a);
  * completed: its own retransmission timer says no ACK came in time. (A
  * SYN-ACK answering a retransmitted SYN says nothing about the ACK.) */
 bool tcpconn_attempt_synack_resent_unacked(const tcpconn_attempt *a);
+
+/* The handshake completed for the client, but the server kept re-sending
+ * its SYN-ACK and no data followed: the server never got the ACK. */
+bool tcpconn_attempt_ack_never_arrived(const tcpconn_attempt *a);
 
 /* True when the segment came from the attempt's initiator. */
 bool tcpconn_attempt_from_initiator(const tcpconn_attempt *a, uint8_t orientation);

@@ -164,7 +164,7 @@ static tcpconn_reason reason_of(const tcpconn_attempt *a, const tcpconn_capture 
         return waiting_reason(a, c);
     /* A responder that kept re-sending its SYN-ACK never saw the ACK:
      * without data after it, the connection was never usable. */
-    if ((a->flags & TCPCONN_A_SYNACK_AFTER_ACK) && !(a->flags & TCPCONN_A_DATA))
+    if (tcpconn_attempt_ack_never_arrived(a))
         return TCPCONN_HALF_OPEN;
     if (a->decision == TCPCONN_DECIDED_RESET)
         return TCPCONN_RESET_AFTER_ESTABLISHED;
