@@ -250,6 +250,23 @@ void tcpconn_describe(const tcpconn_attempt *a, const tcpconn_outcome *o, const 
         snprintf(buf + used, len - used, "%s", stop);
 }
 
+void tcpconn_describe_key_of(const tcpconn_attempt *a, const tcpconn_outcome *o,
+                             const tcpconn_capture *c, tcpconn_describe_key *key)
+{
+    memset(key, 0, sizeof *key);
+    memcpy(&key->attempt, a, sizeof *a);
+    key->reason = o->reason;
+    key->provisional = o->provisional;
+    key->capture_stopped = o->capture_stopped;
+    key->ended_by = o->ended_by;
+    /* The attempt's end and the capture's only show in capture_stop_clause(). */
+    if (o->capture_stopped)
+        key->capture_end_ns = c->end_ns;
+    else
+        key->attempt.end_ms = 0;
+    key->end_window_ns = c->end_window_ns;
+}
+
 bool tcpconn_expert_text(const tcpconn_attempt *a, const tcpconn_outcome *o, char *buf, size_t len)
 {
     if (o->expert != TCPCONN_EXPERT_ESTABLISHED_AFTER_RETRY)

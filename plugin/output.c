@@ -45,6 +45,8 @@ static int ett_tcpconn = -1;
 /* One expert field per row of tcpconn_experts. */
 static expert_field ei_outcome[TCPCONN_EXPERT_COUNT];
 
+static void note_field_records(const hf_register_info *hf, size_t count);
+
 /* "established, refused, ..." for the outcomes in `group`, or in every
  * other group. Registration strings live as long as the program. */
 static const char *reason_list(tcpconn_group group, bool other_groups)
@@ -180,6 +182,7 @@ static void register_fields(void)
                                 reason_list(TCPCONN_GROUP_FAILED, false));
     }
     proto_register_field_array(proto_tcpconn, hf, array_length(hf));
+    note_field_records(hf, array_length(hf));
 }
 
 static void register_experts(void)
@@ -213,10 +216,12 @@ static nstime_t nstime_from_us(uint32_t us)
     return t;
 }
 
-/* "192.0.2.10:443", "[2001:db8::10]:443", built without printf. */
-static const char *endpoint_to_str(wmem_allocator_t *pool, const address *addr, uint16_t port)
+#define ENDPOINT_STR_LEN (1 + WS_INET6_ADDRSTRLEN + 2 + 5 + 1)
+
+/* "192.0.2.10:443", "[2001:db8::10]:443", built without printf, into a
+ * buffer of ENDPOINT_STR_LEN bytes. */
+static void endpoint_to_buf(const address *addr, uint16_t port, char *buf)
 {
-    char buf[1 + WS_INET6_ADDRSTRLEN + 2 + 5 + 1];
     bool v6 = addr->type == AT_IPv6;
     size_t n = 0;
 
@@ -236,6 +241,12 @@ static const char *endpoint_to_str(wmem_allocator_t *pool, const address *addr, 
     while (d > 0)
         buf[n++] = digits[--d];
     buf[n] = '\0';
+}
+
+static const char *endpoint_to_str(wmem_allocator_t *pool, const address *addr, uint16_t port)
+{
+    char buf[ENDPOINT_STR_LEN];
+    endpoint_to_buf(addr, port, buf);
     return wmem_strdup(pool, buf);
 }
 
@@ -261,6 +272,74 @@ static tcpconn_endpoints endpoints_of(const tcpconn_shown *s)
         .server_port = sent_by_client ? f->dst_port : f->src_port,
     };
     return e;
+}
+
+/* What a visible tree writes for an attempt: the sentence and both
+ * endpoints. It is the same for every packet of a settled attempt, and
+ * formatting it (~3,000 instructions) cost more than all of tcpconn's other
+ * work on a packet, so the texts of recently shown attempts are kept. An
+ * entry holds the texts' inputs with them; a packet whose inputs are equal
+ * byte for byte gets the same texts, so an entry is never stale, whatever
+ * file or pass it came from. Direct-mapped on the stream: a capture's
+ * attempts overlap a few hundred at a time. */
+#define TEXT_CACHE_SLOTS 256
+
+typedef struct {
+    uint32_t type; /* address_type */
+    uint16_t port;
+    uint8_t len;
+    uint8_t data[16];
+} endpoint_key;
+
+typedef struct {
+    tcpconn_describe_key attempt;
+    endpoint_key client;
+    endpoint_key server;
+} text_key;
+
+typedef struct {
+    text_key key;
+    bool used;
+    bool has_sentence; /* the sentence is made only for a visible tree */
+    char client[ENDPOINT_STR_LEN];
+    char server[ENDPOINT_STR_LEN];
+    char sentence[ITEM_LABEL_LENGTH];
+} attempt_texts;
+
+static attempt_texts text_cache[TEXT_CACHE_SLOTS];
+
+static void endpoint_key_of(const address *addr, uint16_t port, endpoint_key *key)
+{
+    key->type = (uint32_t)addr->type;
+    key->port = port;
+    key->len = (uint8_t)MIN((unsigned)addr->len, sizeof key->data);
+    memcpy(key->data, addr->data, key->len);
+}
+
+/* The texts of the packet's attempt, from the cache or made now. */
+static const attempt_texts *texts_of(const tcpconn_shown *s, const tcpconn_endpoints *e,
+                                     bool sentence_wanted)
+{
+    text_key key;
+    memset(&key, 0, sizeof key);
+    tcpconn_describe_key_of(s->place->attempt, s->outcome, s->capture, &key.attempt);
+    endpoint_key_of(e->client, e->client_port, &key.client);
+    endpoint_key_of(e->server, e->server_port, &key.server);
+
+    attempt_texts *t = &text_cache[(s->place->stream + s->place->number) % TEXT_CACHE_SLOTS];
+    if (!t->used || memcmp(&t->key, &key, sizeof key) != 0) {
+        t->key = key;
+        t->used = true;
+        t->has_sentence = false;
+        endpoint_to_buf(e->client, e->client_port, t->client);
+        endpoint_to_buf(e->server, e->server_port, t->server);
+    }
+    if (sentence_wanted && !t->has_sentence) {
+        tcpconn_describe(s->place->attempt, s->outcome, s->capture, t->server,
+                         e->server->type == AT_IPv6, t->sentence, sizeof t->sentence);
+        t->has_sentence = true;
+    }
+    return t;
 }
 
 /* Whether the packet carries the attempt's expert item. */
@@ -339,13 +418,42 @@ static void add_zeek_view(proto_tree *st, tvbuff_t *tvb, const tcpconn_zeek *z)
     add_string(st, hf_history, tvb, history);
 }
 
+/* The registered records of the fields, by hf id less first_field: a
+ * field's ref_type read there is a load, where proto_registrar_get_nth()
+ * is a call, and a hidden tree asks it of every field on every packet. */
+#define FIELD_SPAN 64
+static const header_field_info *field_records[FIELD_SPAN];
+static int first_field = -1;
+
+static void note_field_records(const hf_register_info *hf, size_t count)
+{
+    first_field = *hf[0].p_id;
+    for (size_t i = 1; i < count; i++)
+        first_field = MIN(first_field, *hf[i].p_id);
+    for (size_t i = 0; i < count; i++) {
+        int offset = *hf[i].p_id - first_field;
+        if (offset < FIELD_SPAN)
+            field_records[offset] = proto_registrar_get_nth(*hf[i].p_id);
+    }
+}
+
+static const header_field_info *field_record(int hf)
+{
+    unsigned offset = (unsigned)(hf - first_field);
+    /* Wireshark numbers an array's fields in a row; if it ever did not,
+     * the ones out of reach are looked up. */
+    if (offset < FIELD_SPAN && field_records[offset] != NULL)
+        return field_records[offset];
+    return proto_registrar_get_nth(hf);
+}
+
 /* Whether the tree asks for field `hf`: a visible tree shows every field,
  * a tree nobody sees those a filter, column or colouring rule references.
  * proto_field_is_referenced() says the same for a field, for twice the
  * instructions, which count when asked for every field of every packet. */
 static bool wanted(const proto_tree *tree, int hf)
 {
-    return PTREE_DATA(tree)->visible || proto_registrar_get_nth(hf)->ref_type != HF_REF_TYPE_NONE;
+    return PTREE_DATA(tree)->visible || field_record(hf)->ref_type != HF_REF_TYPE_NONE;
 }
 
 bool tcpconn_output_needs_endpoints(proto_tree *tree)
@@ -367,19 +475,15 @@ void tcpconn_output_tree(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
      * cost more. Without the frame's endpoints (s->wire NULL) nothing asks
      * for them (tcpconn_output_needs_endpoints), nor for the sentence. */
     tcpconn_endpoints e = { 0 };
-    const char *server = NULL;
+    const attempt_texts *texts = NULL;
     if (s->wire != NULL) {
         e = endpoints_of(s);
-        /* Formatting addresses costs; only do it when someone will look. */
-        if (wanted(tree, hf_server))
-            server = endpoint_to_str(pinfo->pool, e.server, e.server_port);
         /* The sentence is only read, never filtered on. */
+        if (visible || wanted(tree, hf_server) || wanted(tree, hf_client))
+            texts = texts_of(s, &e, visible);
         if (visible) {
-            char sentence[ITEM_LABEL_LENGTH];
-            tcpconn_describe(a, o, s->capture, server, e.server->type == AT_IPv6, sentence,
-                             sizeof sentence);
             subtree_of(&t);
-            proto_item_set_text(t.item, "%s", sentence);
+            proto_item_set_text(t.item, "%s", texts->sentence);
         }
     }
 
@@ -389,11 +493,10 @@ void tcpconn_output_tree(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
         add_uint(subtree_of(&t), hf_attempt, tvb, s->place->number);
     if (wanted(tree, hf_reason))
         add_string(subtree_of(&t), hf_reason, tvb, tcpconn_reason_name(o->reason));
-    if (s->wire != NULL && wanted(tree, hf_client))
-        add_string(subtree_of(&t), hf_client, tvb,
-                   endpoint_to_str(pinfo->pool, e.client, e.client_port));
-    if (server != NULL)
-        add_string(subtree_of(&t), hf_server, tvb, server);
+    if (texts != NULL && wanted(tree, hf_client))
+        add_string(subtree_of(&t), hf_client, tvb, texts->client);
+    if (texts != NULL && wanted(tree, hf_server))
+        add_string(subtree_of(&t), hf_server, tvb, texts->server);
     if (s->wire != NULL && wanted(tree, hf_server_port))
         add_uint(subtree_of(&t), hf_server_port, tvb, e.server_port);
     if (o->failed && wanted(tree, hf_failed))
@@ -426,8 +529,7 @@ void tcpconn_output_tree(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
 
     /* The protocol itself filtered on ("tcpconn"), and the expert item,
      * need the subtree even when it holds nothing asked for. */
-    if (proto_registrar_get_nth(proto_tcpconn)->ref_type == HF_REF_TYPE_DIRECT ||
-        expert_due(pinfo, s))
+    if (field_record(proto_tcpconn)->ref_type == HF_REF_TYPE_DIRECT || expert_due(pinfo, s))
         subtree_of(&t);
     tcpconn_output_expert(pinfo, t.item, s);
 }

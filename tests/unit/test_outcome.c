@@ -280,6 +280,51 @@ static void test_retry_expert_text(void)
     g_assert_false(tcpconn_expert_text(&p.a, &o, text, sizeof text));
 }
 
+static bool same_key(const play *p, const play *q, const tcpconn_capture *cp,
+                     const tcpconn_capture *cq)
+{
+    tcpconn_outcome op = tcpconn_outcome_of(&p->a, cp);
+    tcpconn_outcome oq = tcpconn_outcome_of(&q->a, cq);
+    tcpconn_describe_key kp, kq;
+    tcpconn_describe_key_of(&p->a, &op, cp, &kp);
+    tcpconn_describe_key_of(&q->a, &oq, cq, &kq);
+    return memcmp(&kp, &kq, sizeof kp) == 0;
+}
+
+/* A sentence kept under its key stays right: while a connected attempt is
+ * read (its end and the capture's move on) the key stays, and it changes
+ * when the sentence does, e.g. with the gap to the capture's end. */
+static void test_describe_key(void)
+{
+    play p = { .now = 0 };
+    in(&p, true, SYN, 100, 0, 0);
+    in(&p, false, SYNACK, 900, 101, 1 * MS);
+    in(&p, true, ACK, 101, 901, 1 * MS);
+    tcpconn_segment data = { .frame = ++p.frame,
+                             .time_ns = p.now += 1 * MS,
+                             .orientation = 1,
+                             .flags = ACK,
+                             .seq = 101,
+                             .ack = 901,
+                             .payload_len = 100 };
+    tcpconn_attempt_segment(&p.a, &data);
+    play later = p;
+    later.now += 700 * MS;
+    g_assert_true(tcpconn_attempt_plain_segment(&later.a, ACK, later.now));
+    tcpconn_capture reading = { false, false, p.now, 1000 * MS };
+    tcpconn_capture reading_on = { false, false, later.now, 1000 * MS };
+    g_assert_true(same_key(&p, &later, &reading, &reading_on));
+
+    play q = { .now = 0 };
+    in(&q, true, SYN, 100, 0, 0);
+    in(&q, true, SYN, 100, 0, 1000 * MS);
+    tcpconn_capture ended = { true, false, q.now + 200 * MS, 1000 * MS };
+    tcpconn_capture ended_later = { true, false, q.now + 300 * MS, 1000 * MS };
+    g_assert_false(same_key(&q, &q, &ended, &ended_later));
+    g_assert_true(same_key(&q, &q, &ended, &ended));
+    g_assert_false(same_key(&p, &q, &reading, &reading));
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -294,5 +339,6 @@ int main(int argc, char **argv)
     g_test_add_func("/outcome/sentence/capture-stopped", test_capture_stopped_sentences);
     g_test_add_func("/outcome/sentence/provisional", test_provisional_sentences);
     g_test_add_func("/outcome/expert-text", test_retry_expert_text);
+    g_test_add_func("/outcome/sentence/key", test_describe_key);
     return g_test_run();
 }
