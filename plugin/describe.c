@@ -4,21 +4,64 @@
  */
 #include "describe.h"
 
-#include <stdio.h>
+#include <stdarg.h>
 #include <string.h>
+
+/* snprintf for the only conversions a sentence uses, %s and %u, for a
+ * fraction of the instructions: a visible tree gets a sentence for every
+ * packet. Cuts off at len - 1 like snprintf and returns the length the
+ * text would have had. */
+__attribute__((format(printf, 3, 4))) static size_t format(char *buf, size_t len, const char *fmt,
+                                                           ...)
+{
+    va_list ap;
+    size_t n = 0;
+    va_start(ap, fmt);
+    for (const char *f = fmt; *f != '\0'; f++) {
+        char digits[10];
+        const char *text = digits;
+        size_t count = 1;
+        if (f[0] == '%' && f[1] == 's') {
+            text = va_arg(ap, const char *);
+            count = strlen(text);
+            f++;
+        } else if (f[0] == '%' && f[1] == 'u') {
+            unsigned v = va_arg(ap, unsigned);
+            count = 0;
+            do {
+                digits[sizeof digits - 1 - count++] = (char)('0' + v % 10);
+                v /= 10;
+            } while (v != 0);
+            text = digits + sizeof digits - count;
+            f++;
+        } else {
+            digits[0] = *f;
+        }
+        if (n + 1 < len)
+            memcpy(buf + n, text, n + count < len ? count : len - 1 - n);
+        n += count;
+    }
+    va_end(ap);
+    if (len > 0)
+        buf[n < len ? n : len - 1] = '\0';
+    return n;
+}
 
 const char *tcpconn_format_duration(char buf[TCPCONN_DURATION_LEN], uint32_t us)
 {
     /* Integer arithmetic: this runs for every packet of a shown tree. */
     if (us < 100) {
-        snprintf(buf, TCPCONN_DURATION_LEN, "%u \xc2\xb5s", us);
-    } else if (us < 1000000) {
-        uint32_t hundredths = (us + 5) / 10;
-        snprintf(buf, TCPCONN_DURATION_LEN, "%u.%02u ms", hundredths / 100, hundredths % 100);
-    } else {
-        uint32_t hundredths = (uint32_t)(((uint64_t)us + 5000) / 10000);
-        snprintf(buf, TCPCONN_DURATION_LEN, "%u.%02u s", hundredths / 100, hundredths % 100);
+        format(buf, TCPCONN_DURATION_LEN, "%u \xc2\xb5s", us);
+        return buf;
     }
+    const char *unit = " ms";
+    uint32_t hundredths = (us + 5) / 10;
+    if (us >= 1000000) {
+        unit = " s";
+        hundredths = (uint32_t)(((uint64_t)us + 5000) / 10000);
+    }
+    char fraction[3] = { (char)('0' + hundredths % 100 / 10), (char)('0' + hundredths % 10), '\0' };
+    format(buf, TCPCONN_DURATION_LEN, "%u.%s%s", hundredths / 100, fraction, unit);
     return buf;
 }
 
@@ -66,99 +109,129 @@ static const char *plural(unsigned n)
 
 /* "(3 SYNs)" for an answer to the SYN, and the retries after it that got
  * none. */
-static void answered_syns(const tcpconn_attempt *a, char *buf, size_t len)
+static void answered_syns(const tcpconn_describe_key *a, char *buf, size_t len)
 {
     unsigned before = a->syn_count > a->syns_after_decision
                           ? (unsigned)(a->syn_count - a->syns_after_decision)
                           : 0;
     unsigned after = a->syns_after_decision;
     if (after == 0)
-        snprintf(buf, len, "(%u SYN%s)", before, plural(before));
+        format(buf, len, "(%u SYN%s)", before, plural(before));
     else
-        snprintf(buf, len, "(%u SYN%s; %u later SYN%s got no answer)", before, plural(before),
-                 after, plural(after));
+        format(buf, len, "(%u SYN%s; %u later SYN%s got no answer)", before, plural(before), after,
+               plural(after));
 }
 
 /* "; the capture ended 0.50 s after the last SYN, while the client may
  * still have been retrying" when the capture stopped while the attempt
  * waited, so that a reader can tell giving up from stopping the capture. */
-static void capture_stop_clause(const tcpconn_attempt *a, const tcpconn_outcome *o,
-                                const tcpconn_capture *c, char *buf, size_t len)
+static void capture_stop_clause(const tcpconn_describe_key *k, char *buf, size_t len)
 {
     buf[0] = '\0';
-    if (!o->capture_stopped)
+    if (!k->capture_stopped)
         return;
     const char *last =
-        o->reason == TCPCONN_NO_ANSWER ? "the last SYN" : "the attempt's last packet";
-    /* The attempt's end is kept in whole milliseconds. */
-    int64_t gap_us = (c->end_ns - tcpconn_attempt_end_ns(a)) / 1000;
+        k->reason == TCPCONN_NO_ANSWER ? "the last SYN" : "the attempt's last packet";
     char duration[TCPCONN_DURATION_LEN], gap[TCPCONN_DURATION_LEN + 8];
-    if (gap_us < 1000)
-        snprintf(gap, sizeof gap, "with");
+    if (k->stop_gap_us < 1000)
+        format(gap, sizeof gap, "with");
     else
-        snprintf(
-            gap, sizeof gap, "%s after",
-            tcpconn_format_duration(duration, gap_us > UINT32_MAX ? UINT32_MAX : (uint32_t)gap_us));
-    if (o->reason == TCPCONN_NO_ANSWER)
-        snprintf(buf, len,
-                 "; the capture ended %s %s, while the client may still have been retrying", gap,
-                 last);
-    else if (o->reason == TCPCONN_HALF_OPEN)
-        snprintf(buf, len,
-                 "; the capture ended %s %s, while the server may still have been re-sending its "
-                 "SYN-ACK",
-                 gap, last);
-    else if (o->reason == TCPCONN_STALE_CONNECTION)
-        snprintf(buf, len, "; the capture ended %s %s", gap, last);
+        format(gap, sizeof gap, "%s after", tcpconn_format_duration(duration, k->stop_gap_us));
+    if (k->reason == TCPCONN_NO_ANSWER)
+        format(buf, len, "; the capture ended %s %s, while the client may still have been retrying",
+               gap, last);
+    else if (k->reason == TCPCONN_HALF_OPEN)
+        format(buf, len,
+               "; the capture ended %s %s, while the server may still have been re-sending its "
+               "SYN-ACK",
+               gap, last);
+    else if (k->reason == TCPCONN_STALE_CONNECTION)
+        format(buf, len, "; the capture ended %s %s", gap, last);
 }
 
-static void describe_half_open(const tcpconn_attempt *a, const tcpconn_outcome *o,
-                               const char *server, char *buf, size_t len)
+static void describe_half_open(const tcpconn_describe_key *a, const char *server, char *buf,
+                               size_t len)
 {
-    if (a->flags & TCPCONN_A_SYNACK_AFTER_ACK)
-        snprintf(buf, len,
-                 "TCP handshake with %s never completed (half-open): the server kept "
-                 "re-sending SYN-ACK after the client's ACK",
-                 server);
+    if (a->told_flags & TCPCONN_A_SYNACK_AFTER_ACK)
+        format(buf, len,
+               "TCP handshake with %s never completed (half-open): the server kept "
+               "re-sending SYN-ACK after the client's ACK",
+               server);
     else if (a->synack_count == 0)
-        snprintf(buf, len,
-                 "TCP handshake with %s never completed (half-open): the server answered "
-                 "with a SYN of its own, not a SYN-ACK",
-                 server);
+        format(buf, len,
+               "TCP handshake with %s never completed (half-open): the server answered "
+               "with a SYN of its own, not a SYN-ACK",
+               server);
     else if (a->decision == TCPCONN_DECIDED_HALF_OPEN)
-        snprintf(buf, len,
-                 "TCP handshake with %s never completed (half-open): the server reset it "
-                 "after %u SYN-ACK%s, before the client's ACK",
-                 server, a->synack_count, plural(a->synack_count));
+        format(buf, len,
+               "TCP handshake with %s never completed (half-open): the server reset it "
+               "after %u SYN-ACK%s, before the client's ACK",
+               server, a->synack_count, plural(a->synack_count));
     else
-        snprintf(buf, len,
-                 "TCP handshake with %s never completed (half-open): %u SYN-ACK%s, no ACK "
-                 "from the client%s",
-                 server, a->synack_count, plural(a->synack_count), o->provisional ? " yet" : "");
+        format(buf, len,
+               "TCP handshake with %s never completed (half-open): %u SYN-ACK%s, no ACK "
+               "from the client%s",
+               server, a->synack_count, plural(a->synack_count), a->provisional ? " yet" : "");
 }
 
-static void describe_in_progress(const tcpconn_attempt *a, const char *server, char *buf,
+static void describe_in_progress(const tcpconn_describe_key *a, const char *server, char *buf,
                                  size_t len)
 {
     unsigned syns = a->syn_count;
-    if (a->flags & TCPCONN_A_RESPONDER_SYN)
-        snprintf(buf, len,
-                 "TCP connection to %s in progress: SYN-ACK received, no ACK from the "
-                 "client yet",
-                 server);
-    else if (a->flags & TCPCONN_A_STALE_ACK)
-        snprintf(buf, len,
-                 "TCP connection to %s in progress: the server answered with an ACK for an "
-                 "old connection on the same ports",
-                 server);
+    if (a->told_flags & TCPCONN_A_RESPONDER_SYN)
+        format(buf, len,
+               "TCP connection to %s in progress: SYN-ACK received, no ACK from the "
+               "client yet",
+               server);
+    else if (a->told_flags & TCPCONN_A_STALE_ACK)
+        format(buf, len,
+               "TCP connection to %s in progress: the server answered with an ACK for an "
+               "old connection on the same ports",
+               server);
     else
-        snprintf(buf, len, "TCP connection to %s in progress: %u SYN%s, no answer yet", server,
-                 syns, plural(syns));
+        format(buf, len, "TCP connection to %s in progress: %u SYN%s, no answer yet", server, syns,
+               plural(syns));
+}
+
+void tcpconn_describe_key_of(const tcpconn_attempt *a, const tcpconn_outcome *o,
+                             const tcpconn_capture *c, tcpconn_describe_key *key)
+{
+    memset(key, 0, sizeof *key);
+    key->reason = o->reason;
+    key->ended_by = o->ended_by;
+    key->connect_us = a->connect_us;
+    key->outcome_us = a->outcome_us;
+    if (o->reason == TCPCONN_CAPTURE_ENDED)
+        key->end_window_us =
+            c->end_window_ns / 1000 > UINT32_MAX ? UINT32_MAX : (uint32_t)(c->end_window_ns / 1000);
+    if (o->capture_stopped) {
+        /* The attempt's end is kept in whole milliseconds. */
+        int64_t gap_us = (c->end_ns - tcpconn_attempt_end_ns(a)) / 1000;
+        key->stop_gap_us = gap_us > UINT32_MAX ? UINT32_MAX : gap_us < 0 ? 0 : (uint32_t)gap_us;
+    }
+    key->told_flags =
+        a->flags & (TCPCONN_A_SYNACK_AFTER_ACK | TCPCONN_A_RESPONDER_SYN | TCPCONN_A_STALE_ACK);
+    key->syn_count = a->syn_count;
+    key->synack_count = a->synack_count;
+    key->syns_after_decision = a->syns_after_decision;
+    key->decision = a->decision;
+    key->icmp_code = a->icmp_code;
+    key->provisional = o->provisional;
+    key->capture_stopped = o->capture_stopped;
 }
 
 void tcpconn_describe(const tcpconn_attempt *a, const tcpconn_outcome *o, const tcpconn_capture *c,
                       const char *server, bool icmpv6, char *buf, size_t len)
 {
+    tcpconn_describe_key key;
+    tcpconn_describe_key_of(a, o, c, &key);
+    tcpconn_describe_key_text(&key, server, icmpv6, buf, len);
+}
+
+void tcpconn_describe_key_text(const tcpconn_describe_key *a, const char *server, bool icmpv6,
+                               char *buf, size_t len)
+{
+    const tcpconn_describe_key *o = a; /* the outcome's part of the key */
     unsigned syns = a->syn_count;
     const char *who = o->ended_by == TCPCONN_SIDE_SERVER ? "server" : "client";
     char took[TCPCONN_DURATION_LEN], window[TCPCONN_DURATION_LEN], counts[64], stop[160];
@@ -169,102 +242,82 @@ void tcpconn_describe(const tcpconn_attempt *a, const tcpconn_outcome *o, const 
         describe_in_progress(a, server, buf, len);
         break;
     case TCPCONN_ESTABLISHED:
-        snprintf(buf, len, "TCP connection to %s established in %s%s", server,
-                 tcpconn_format_duration(took, a->connect_us),
-                 o->provisional ? " (so far no data)" : "");
+        format(buf, len, "TCP connection to %s established in %s%s", server,
+               tcpconn_format_duration(took, a->connect_us),
+               o->provisional ? " (so far no data)" : "");
         break;
     case TCPCONN_ESTABLISHED_AFTER_RETRY:
-        snprintf(buf, len,
-                 "TCP connection to %s established only after retrying: %u SYN%s, %u SYN-ACK%s, "
-                 "connected in %s",
-                 server, syns, plural(syns), a->synack_count, plural(a->synack_count),
-                 tcpconn_format_duration(took, a->connect_us));
+        format(buf, len,
+               "TCP connection to %s established only after retrying: %u SYN%s, %u SYN-ACK%s, "
+               "connected in %s",
+               server, syns, plural(syns), a->synack_count, plural(a->synack_count),
+               tcpconn_format_duration(took, a->connect_us));
         break;
     case TCPCONN_REFUSED:
         answered_syns(a, counts, sizeof counts);
-        snprintf(buf, len, "TCP connection refused: %s answered the SYN with RST after %s %s",
-                 server, tcpconn_format_duration(took, a->outcome_us), counts);
+        format(buf, len, "TCP connection refused: %s answered the SYN with RST after %s %s", server,
+               tcpconn_format_duration(took, a->outcome_us), counts);
         break;
     case TCPCONN_NO_ANSWER:
-        snprintf(buf, len,
-                 "TCP connection got no answer%s: %u SYN%s to %s over %s, nothing came back%s",
-                 o->provisional ? " so far" : "", syns, plural(syns), server,
-                 tcpconn_format_duration(took, a->outcome_us), o->provisional ? " yet" : "");
+        format(buf, len,
+               "TCP connection got no answer%s: %u SYN%s to %s over %s, nothing came back%s",
+               o->provisional ? " so far" : "", syns, plural(syns), server,
+               tcpconn_format_duration(took, a->outcome_us), o->provisional ? " yet" : "");
         break;
     case TCPCONN_ICMP_UNREACHABLE:
         answered_syns(a, counts, sizeof counts);
-        snprintf(buf, len,
-                 "TCP connection to %s rejected by %s destination unreachable (%s) "
-                 "after %s %s",
-                 server, icmpv6 ? "ICMPv6" : "ICMP", icmp_code_name(a->icmp_code, icmpv6),
-                 tcpconn_format_duration(took, a->outcome_us), counts);
+        format(buf, len,
+               "TCP connection to %s rejected by %s destination unreachable (%s) "
+               "after %s %s",
+               server, icmpv6 ? "ICMPv6" : "ICMP", icmp_code_name(a->icmp_code, icmpv6),
+               tcpconn_format_duration(took, a->outcome_us), counts);
         break;
     case TCPCONN_HALF_OPEN:
-        describe_half_open(a, o, server, buf, len);
+        describe_half_open(a, server, buf, len);
         break;
     case TCPCONN_ABORTED_BY_CLIENT:
-        snprintf(buf, len,
-                 "TCP connection to %s aborted by the client before the handshake completed, "
-                 "after %s",
-                 server, tcpconn_format_duration(took, a->outcome_us));
+        format(buf, len,
+               "TCP connection to %s aborted by the client before the handshake completed, "
+               "after %s",
+               server, tcpconn_format_duration(took, a->outcome_us));
         break;
     case TCPCONN_STALE_CONNECTION:
-        snprintf(buf, len,
-                 "TCP connection to %s failed: the server answered %u SYN%s with an ACK for an "
-                 "old connection on the same ports, never with a SYN-ACK",
-                 server, syns, plural(syns));
+        format(buf, len,
+               "TCP connection to %s failed: the server answered %u SYN%s with an ACK for an "
+               "old connection on the same ports, never with a SYN-ACK",
+               server, syns, plural(syns));
         break;
     case TCPCONN_RESET_AFTER_ESTABLISHED:
     case TCPCONN_CLOSED_BEFORE_DATA:
-        snprintf(buf, len,
-                 "TCP connection to %s %s by the %s before any data, %s after the first SYN",
-                 server, o->reason == TCPCONN_RESET_AFTER_ESTABLISHED ? "reset" : "closed", who,
-                 tcpconn_format_duration(took, a->outcome_us));
+        format(buf, len,
+               "TCP connection to %s %s by the %s before any data, %s after the first SYN", server,
+               o->reason == TCPCONN_RESET_AFTER_ESTABLISHED ? "reset" : "closed", who,
+               tcpconn_format_duration(took, a->outcome_us));
         break;
     case TCPCONN_HANDSHAKE_NOT_SEEN:
-        snprintf(buf, len, "TCP connection with %s: handshake not in the capture", server);
+        format(buf, len, "TCP connection with %s: handshake not in the capture", server);
         break;
     case TCPCONN_CAPTURE_ENDED:
-        snprintf(buf, len,
-                 "TCP connection to %s undecided: the capture ended less than %s after its last "
-                 "packet, too soon to tell whether an answer was coming",
-                 server,
-                 tcpconn_format_duration(window, c->end_window_ns / 1000 > UINT32_MAX
-                                                     ? UINT32_MAX
-                                                     : (uint32_t)(c->end_window_ns / 1000)));
+        format(buf, len,
+               "TCP connection to %s undecided: the capture ended less than %s after its last "
+               "packet, too soon to tell whether an answer was coming",
+               server, tcpconn_format_duration(window, a->end_window_us));
         break;
     case TCPCONN_ACK_NOT_CAPTURED:
-        snprintf(buf, len,
-                 "TCP connection to %s undecided: SYN-ACK seen, but the capture holds no plain "
-                 "ACK at all (a SYN/FIN/RST-only capture filter), so the handshake's last ACK "
-                 "cannot show",
-                 server);
+        format(buf, len,
+               "TCP connection to %s undecided: SYN-ACK seen, but the capture holds no plain "
+               "ACK at all (a SYN/FIN/RST-only capture filter), so the handshake's last ACK "
+               "cannot show",
+               server);
         break;
     case TCPCONN_REASON_COUNT:
-        snprintf(buf, len, "TCP connection to %s", server);
+        format(buf, len, "TCP connection to %s", server);
         break;
     }
-    capture_stop_clause(a, o, c, stop, sizeof stop);
+    capture_stop_clause(a, stop, sizeof stop);
     used = strlen(buf);
     if (stop[0] != '\0' && used < len)
-        snprintf(buf + used, len - used, "%s", stop);
-}
-
-void tcpconn_describe_key_of(const tcpconn_attempt *a, const tcpconn_outcome *o,
-                             const tcpconn_capture *c, tcpconn_describe_key *key)
-{
-    memset(key, 0, sizeof *key);
-    memcpy(&key->attempt, a, sizeof *a);
-    key->reason = o->reason;
-    key->provisional = o->provisional;
-    key->capture_stopped = o->capture_stopped;
-    key->ended_by = o->ended_by;
-    /* The attempt's end and the capture's only show in capture_stop_clause(). */
-    if (o->capture_stopped)
-        key->capture_end_ns = c->end_ns;
-    else
-        key->attempt.end_ms = 0;
-    key->end_window_ns = c->end_window_ns;
+        format(buf + used, len - used, "%s", stop);
 }
 
 bool tcpconn_expert_text(const tcpconn_attempt *a, const tcpconn_outcome *o, char *buf, size_t len)
@@ -272,9 +325,8 @@ bool tcpconn_expert_text(const tcpconn_attempt *a, const tcpconn_outcome *o, cha
     if (o->expert != TCPCONN_EXPERT_ESTABLISHED_AFTER_RETRY)
         return false;
     char took[TCPCONN_DURATION_LEN];
-    snprintf(buf, len, "%s: %u SYN%s, %u SYN-ACK%s, connect time %s",
-             tcpconn_experts[o->expert].summary, a->syn_count, plural(a->syn_count),
-             a->synack_count, plural(a->synack_count),
-             tcpconn_format_duration(took, a->connect_us));
+    format(buf, len, "%s: %u SYN%s, %u SYN-ACK%s, connect time %s",
+           tcpconn_experts[o->expert].summary, a->syn_count, plural(a->syn_count), a->synack_count,
+           plural(a->synack_count), tcpconn_format_duration(took, a->connect_us));
     return true;
 }

@@ -24,24 +24,36 @@ const char *tcpconn_format_duration(char buf[TCPCONN_DURATION_LEN], uint32_t us)
 void tcpconn_describe(const tcpconn_attempt *a, const tcpconn_outcome *o, const tcpconn_capture *c,
                       const char *server, bool icmpv6, char *buf, size_t len);
 
-/* Everything tcpconn_describe() reads of the attempt, its outcome and the
- * capture: two equal keys (compared with memcmp) give the same sentence for
- * the same server. What a segment that only extends a settled attempt
- * changes (its end, the capture's end) is left out unless the sentence
- * tells it, so that a sentence can be kept while an attempt is read. */
+/* Everything a sentence is made from besides the server's text, so that
+ * a sentence can be kept for as long as its key stays equal (memcmp).
+ * tcpconn_describe() reads the attempt only through it, so nothing the
+ * sentence tells can change without the key. What only moves while an
+ * attempt is read (its last packet, the capture's end) is not in it
+ * unless the sentence tells it. */
 typedef struct {
-    tcpconn_attempt attempt; /* end_ms 0 unless the outcome's capture_stopped */
     tcpconn_reason reason;
+    tcpconn_side ended_by;
+    uint32_t connect_us;
+    uint32_t outcome_us;
+    uint32_t end_window_us; /* of the capture; for capture-ended */
+    uint32_t stop_gap_us;   /* the capture's end after the attempt's; when capture_stopped */
+    uint16_t told_flags;    /* the TCPCONN_A_* a sentence tells */
+    uint8_t syn_count;
+    uint8_t synack_count;
+    uint8_t syns_after_decision;
+    uint8_t decision;
+    uint8_t icmp_code;
     bool provisional;
     bool capture_stopped;
-    tcpconn_side ended_by;
-    int64_t capture_end_ns; /* 0 unless capture_stopped */
-    int64_t end_window_ns;
 } tcpconn_describe_key;
 
-/* Fills in `key` (padding included, for memcmp). */
+/* Fills in `key`, padding included. */
 void tcpconn_describe_key_of(const tcpconn_attempt *a, const tcpconn_outcome *o,
                              const tcpconn_capture *c, tcpconn_describe_key *key);
+
+/* The sentence of tcpconn_describe(), from its key. */
+void tcpconn_describe_key_text(const tcpconn_describe_key *k, const char *server, bool icmpv6,
+                               char *buf, size_t len);
 
 /* The expert item's text when it says more than its summary (the retry
  * counts); false when the summary is all. */

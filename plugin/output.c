@@ -292,7 +292,7 @@ typedef struct {
 } endpoint_key;
 
 typedef struct {
-    tcpconn_describe_key attempt;
+    tcpconn_describe_key sentence;
     endpoint_key client;
     endpoint_key server;
 } text_key;
@@ -322,7 +322,7 @@ static const attempt_texts *texts_of(const tcpconn_shown *s, const tcpconn_endpo
 {
     text_key key;
     memset(&key, 0, sizeof key);
-    tcpconn_describe_key_of(s->place->attempt, s->outcome, s->capture, &key.attempt);
+    tcpconn_describe_key_of(s->place->attempt, s->outcome, s->capture, &key.sentence);
     endpoint_key_of(e->client, e->client_port, &key.client);
     endpoint_key_of(e->server, e->server_port, &key.server);
 
@@ -335,8 +335,8 @@ static const attempt_texts *texts_of(const tcpconn_shown *s, const tcpconn_endpo
         endpoint_to_buf(e->server, e->server_port, t->server);
     }
     if (sentence_wanted && !t->has_sentence) {
-        tcpconn_describe(s->place->attempt, s->outcome, s->capture, t->server,
-                         e->server->type == AT_IPv6, t->sentence, sizeof t->sentence);
+        tcpconn_describe_key_text(&t->key.sentence, t->server, e->server->type == AT_IPv6,
+                                  t->sentence, sizeof t->sentence);
         t->has_sentence = true;
     }
     return t;
