@@ -3,7 +3,7 @@
 
     bench/instructions.py [--work DIR] [--streams N] [--packets M] [--jobs J]
                           [--build DIR] [--no-build] [--results FILE]
-                          [--only plain,io,stat,...] [--dump-instr]
+                          [--only plain,io,stat,...] [--dump-instr] [--syn-flood] [--no-lua]
 
 Wall times on a shared 2-core machine vary by 20-30 % from run to run, more
 than the 5 % and 10 % targets of run.py. This runs each comparison of run.py
@@ -78,6 +78,12 @@ def main():
     ap.add_argument("--dump-instr", action="store_true",
                     help="profile per instruction (callgrind --dump-instr=yes) for "
                     "callgrind_annotate of the callgrind.*.out files kept in the work dir")
+    ap.add_argument("--syn-flood", action="store_true",
+                    help="a SYN flood of --streams one-packet streams instead of gencap's "
+                    "outcome mix: every packet starts an attempt, so the table grows on every "
+                    "one (for the per-packet cost against the number of streams)")
+    ap.add_argument("--no-lua", action="store_true",
+                    help="leave out the Lua post-dissector runs")
     ap.add_argument("--reuse", action="store_true",
                     help="reuse callgrind output files already in the work dir")
     opts = ap.parse_args()
@@ -100,11 +106,13 @@ def main():
     lua = os.path.join(work, "tcpconn_lite.lua")
     bench.shutil.copy(bench.LUA_SRC, lua)
     os.chmod(lua, 0o644)
-    cap, meta = bench.gencap(work, "I", opts.streams, opts.packets, False)
+    cap, meta = bench.gencap(work, "I", opts.streams, opts.packets, opts.syn_flood)
     packets = meta["packets"]
 
     jobs = [("startup", "A", ["-r", cap, "-c", "1"]), ("startup", "B", ["-r", cap, "-c", "1"])]
     comps = bench.comparisons(cap, lua)
+    if opts.no_lua:
+        comps = [(k, g, t, a, b, []) for k, g, t, a, b, _ in comps]
     if opts.only:
         keys = [c[0] for c in comps]
         wanted = []
