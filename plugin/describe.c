@@ -17,25 +17,26 @@ __attribute__((format(printf, 3, 4))) static size_t format(char *buf, size_t len
     va_list ap;
     size_t n = 0;
     va_start(ap, fmt);
-    for (const char *f = fmt; *f != '\0'; f++) {
+    for (const char *f = fmt; *f != '\0';) {
         char digits[10];
-        const char *text = digits;
-        size_t count = 1;
-        if (f[0] == '%' && f[1] == 's') {
+        const char *text = f;
+        size_t count = strcspn(f, "%");
+        f += count;
+        if (count == 0 && f[1] == 's') {
             text = va_arg(ap, const char *);
             count = strlen(text);
-            f++;
-        } else if (f[0] == '%' && f[1] == 'u') {
+            f += 2;
+        } else if (count == 0 && f[1] == 'u') {
             unsigned v = va_arg(ap, unsigned);
-            count = 0;
             do {
                 digits[sizeof digits - 1 - count++] = (char)('0' + v % 10);
                 v /= 10;
             } while (v != 0);
             text = digits + sizeof digits - count;
+            f += 2;
+        } else if (count == 0) {
+            count = 1; /* a lone '%' */
             f++;
-        } else {
-            digits[0] = *f;
         }
         if (n + 1 < len)
             memcpy(buf + n, text, n + count < len ? count : len - 1 - n);
@@ -193,31 +194,82 @@ static void describe_in_progress(const tcpconn_describe_key *a, const char *serv
                plural(syns));
 }
 
+/* What each outcome's sentence tells. The key holds only that, so that it
+ * stays equal while an attempt is read (a FIN after the handshake changes
+ * no "established" sentence); a part missing here would show as 0 in the
+ * sentence, which the sentence tests would catch. */
+enum {
+    TELLS_SYNS = 1 << 0,            /* syn_count */
+    TELLS_UNANSWERED = 1 << 1,      /* syns_after_decision */
+    TELLS_SYNACKS = 1 << 2,         /* synack_count */
+    TELLS_CONNECT_TIME = 1 << 3,    /* connect_us */
+    TELLS_OUTCOME_TIME = 1 << 4,    /* outcome_us */
+    TELLS_WHO = 1 << 5,             /* ended_by */
+    TELLS_ICMP_CODE = 1 << 6,       /* icmp_code */
+    TELLS_HOW = 1 << 7,             /* told_flags, decision */
+    TELLS_PROVISIONAL = 1 << 8,     /* provisional */
+    TELLS_CAPTURE_STOP = 1 << 9,    /* capture_stopped, stop_gap_us */
+    TELLS_CAPTURE_WINDOW = 1 << 10, /* end_window_us */
+};
+
+static const uint16_t tells[TCPCONN_REASON_COUNT] = {
+    [TCPCONN_IN_PROGRESS] = TELLS_SYNS | TELLS_HOW,
+    [TCPCONN_ESTABLISHED] = TELLS_CONNECT_TIME | TELLS_PROVISIONAL,
+    [TCPCONN_ESTABLISHED_AFTER_RETRY] = TELLS_SYNS | TELLS_SYNACKS | TELLS_CONNECT_TIME,
+    [TCPCONN_REFUSED] = TELLS_SYNS | TELLS_UNANSWERED | TELLS_OUTCOME_TIME,
+    [TCPCONN_NO_ANSWER] = TELLS_SYNS | TELLS_OUTCOME_TIME | TELLS_PROVISIONAL | TELLS_CAPTURE_STOP,
+    [TCPCONN_ICMP_UNREACHABLE] =
+        TELLS_SYNS | TELLS_UNANSWERED | TELLS_OUTCOME_TIME | TELLS_ICMP_CODE,
+    [TCPCONN_HALF_OPEN] = TELLS_SYNACKS | TELLS_HOW | TELLS_PROVISIONAL | TELLS_CAPTURE_STOP,
+    [TCPCONN_ABORTED_BY_CLIENT] = TELLS_OUTCOME_TIME,
+    [TCPCONN_STALE_CONNECTION] = TELLS_SYNS | TELLS_CAPTURE_STOP,
+    [TCPCONN_RESET_AFTER_ESTABLISHED] = TELLS_OUTCOME_TIME | TELLS_WHO,
+    [TCPCONN_CLOSED_BEFORE_DATA] = TELLS_OUTCOME_TIME | TELLS_WHO,
+    [TCPCONN_HANDSHAKE_NOT_SEEN] = 0,
+    [TCPCONN_CAPTURE_ENDED] = TELLS_CAPTURE_WINDOW,
+    [TCPCONN_ACK_NOT_CAPTURED] = 0,
+};
+
+static uint32_t saturated_us(int64_t ns)
+{
+    int64_t us = ns / 1000;
+    return us > UINT32_MAX ? UINT32_MAX : us < 0 ? 0 : (uint32_t)us;
+}
+
 void tcpconn_describe_key_of(const tcpconn_attempt *a, const tcpconn_outcome *o,
                              const tcpconn_capture *c, tcpconn_describe_key *key)
 {
+    unsigned told = o->reason < TCPCONN_REASON_COUNT ? tells[o->reason] : 0;
     memset(key, 0, sizeof *key);
     key->reason = o->reason;
-    key->ended_by = o->ended_by;
-    key->connect_us = a->connect_us;
-    key->outcome_us = a->outcome_us;
-    if (o->reason == TCPCONN_CAPTURE_ENDED)
-        key->end_window_us =
-            c->end_window_ns / 1000 > UINT32_MAX ? UINT32_MAX : (uint32_t)(c->end_window_ns / 1000);
-    if (o->capture_stopped) {
-        /* The attempt's end is kept in whole milliseconds. */
-        int64_t gap_us = (c->end_ns - tcpconn_attempt_end_ns(a)) / 1000;
-        key->stop_gap_us = gap_us > UINT32_MAX ? UINT32_MAX : gap_us < 0 ? 0 : (uint32_t)gap_us;
+    if (told & TELLS_SYNS)
+        key->syn_count = a->syn_count;
+    if (told & TELLS_UNANSWERED)
+        key->syns_after_decision = a->syns_after_decision;
+    if (told & TELLS_SYNACKS)
+        key->synack_count = a->synack_count;
+    if (told & TELLS_CONNECT_TIME)
+        key->connect_us = a->connect_us;
+    if (told & TELLS_OUTCOME_TIME)
+        key->outcome_us = a->outcome_us;
+    if (told & TELLS_WHO)
+        key->ended_by = o->ended_by;
+    if (told & TELLS_ICMP_CODE)
+        key->icmp_code = a->icmp_code;
+    if (told & TELLS_HOW) {
+        key->told_flags =
+            a->flags & (TCPCONN_A_SYNACK_AFTER_ACK | TCPCONN_A_RESPONDER_SYN | TCPCONN_A_STALE_ACK);
+        key->decision = a->decision;
     }
-    key->told_flags =
-        a->flags & (TCPCONN_A_SYNACK_AFTER_ACK | TCPCONN_A_RESPONDER_SYN | TCPCONN_A_STALE_ACK);
-    key->syn_count = a->syn_count;
-    key->synack_count = a->synack_count;
-    key->syns_after_decision = a->syns_after_decision;
-    key->decision = a->decision;
-    key->icmp_code = a->icmp_code;
-    key->provisional = o->provisional;
-    key->capture_stopped = o->capture_stopped;
+    if (told & TELLS_PROVISIONAL)
+        key->provisional = o->provisional;
+    /* The attempt's end is kept in whole milliseconds. */
+    if ((told & TELLS_CAPTURE_STOP) && o->capture_stopped) {
+        key->capture_stopped = true;
+        key->stop_gap_us = saturated_us(c->end_ns - tcpconn_attempt_end_ns(a));
+    }
+    if (told & TELLS_CAPTURE_WINDOW)
+        key->end_window_us = saturated_us(c->end_window_ns);
 }
 
 void tcpconn_describe(const tcpconn_attempt *a, const tcpconn_outcome *o, const tcpconn_capture *c,
