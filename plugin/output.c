@@ -275,13 +275,12 @@ static tcpconn_endpoints endpoints_of(const tcpconn_shown *s)
 }
 
 /* What a visible tree writes for an attempt: the sentence and both
- * endpoints. It is the same for every packet of a settled attempt, and
- * formatting it (~3,000 instructions) cost more than all of tcpconn's other
- * work on a packet, so the texts of recently shown attempts are kept. An
- * entry holds the texts' inputs with them; a packet whose inputs are equal
- * byte for byte gets the same texts, so an entry is never stale, whatever
- * file or pass it came from. Direct-mapped on the stream: a capture's
- * attempts overlap a few hundred at a time. */
+ * endpoints. They are the same for most packets of an attempt, and making
+ * them cost more than all of tcpconn's other work on a packet, so the texts
+ * of recently shown attempts are kept. Each text is kept with everything it
+ * is made from and reused only when that is equal byte for byte, so it is
+ * never stale, whatever file or pass it came from. Direct-mapped on the
+ * stream: a capture's attempts overlap a few hundred at a time. */
 #define TEXT_CACHE_SLOTS 256
 
 typedef struct {
@@ -292,15 +291,11 @@ typedef struct {
 } endpoint_key;
 
 typedef struct {
-    tcpconn_describe_key sentence;
-    endpoint_key client;
-    endpoint_key server;
-} text_key;
-
-typedef struct {
-    text_key key;
-    bool used;
-    bool has_sentence; /* the sentence is made only for a visible tree */
+    endpoint_key client_key;
+    endpoint_key server_key;
+    tcpconn_describe_key sentence_key;
+    bool has_endpoints;
+    bool has_sentence;
     char client[ENDPOINT_STR_LEN];
     char server[ENDPOINT_STR_LEN];
     char sentence[ITEM_LABEL_LENGTH];
@@ -310,34 +305,40 @@ static attempt_texts text_cache[TEXT_CACHE_SLOTS];
 
 static void endpoint_key_of(const address *addr, uint16_t port, endpoint_key *key)
 {
+    memset(key, 0, sizeof *key);
     key->type = (uint32_t)addr->type;
     key->port = port;
     key->len = (uint8_t)MIN((unsigned)addr->len, sizeof key->data);
     memcpy(key->data, addr->data, key->len);
 }
 
-/* The texts of the packet's attempt, from the cache or made now. */
+/* The texts of the packet's attempt, from the cache or made now; the
+ * sentence only when wanted. */
 static const attempt_texts *texts_of(const tcpconn_shown *s, const tcpconn_endpoints *e,
                                      bool sentence_wanted)
 {
-    text_key key;
-    memset(&key, 0, sizeof key);
-    tcpconn_describe_key_of(s->place->attempt, s->outcome, s->capture, &key.sentence);
-    endpoint_key_of(e->client, e->client_port, &key.client);
-    endpoint_key_of(e->server, e->server_port, &key.server);
-
     attempt_texts *t = &text_cache[(s->place->stream + s->place->number) % TEXT_CACHE_SLOTS];
-    if (!t->used || memcmp(&t->key, &key, sizeof key) != 0) {
-        t->key = key;
-        t->used = true;
-        t->has_sentence = false;
+    endpoint_key client, server;
+    endpoint_key_of(e->client, e->client_port, &client);
+    endpoint_key_of(e->server, e->server_port, &server);
+    if (!t->has_endpoints || memcmp(&t->client_key, &client, sizeof client) != 0 ||
+        memcmp(&t->server_key, &server, sizeof server) != 0) {
+        t->client_key = client;
+        t->server_key = server;
+        t->has_endpoints = true;
+        t->has_sentence = false; /* it names the server */
         endpoint_to_buf(e->client, e->client_port, t->client);
         endpoint_to_buf(e->server, e->server_port, t->server);
     }
-    if (sentence_wanted && !t->has_sentence) {
-        tcpconn_describe_key_text(&t->key.sentence, t->server, e->server->type == AT_IPv6,
-                                  t->sentence, sizeof t->sentence);
-        t->has_sentence = true;
+    if (sentence_wanted) {
+        tcpconn_describe_key key;
+        tcpconn_describe_key_of(s->place->attempt, s->outcome, s->capture, &key);
+        if (!t->has_sentence || memcmp(&t->sentence_key, &key, sizeof key) != 0) {
+            t->sentence_key = key;
+            t->has_sentence = true;
+            tcpconn_describe_key_text(&key, t->server, e->server->type == AT_IPv6, t->sentence,
+                                      sizeof t->sentence);
+        }
     }
     return t;
 }
