@@ -614,10 +614,10 @@ void tcpconn_output_tap(int tap, packet_info *pinfo, const tcpconn_shown *s)
         const tcpconn_connect_outcome *co = s->connect_outcome;
         bool connected =
             co->result == TCPCONN_CONNECT_CONNECTED || co->result == TCPCONN_CONNECT_FELL_BACK;
-        /* In one pass a connect is counted when it connects: until then a
-         * fallback may still come. */
-        info->connect_decided = s->connect->position == co->decided_by &&
-                                (s->capture->complete || (connected && !co->provisional));
+        /* In one pass a connect is counted when it connects, which no later
+         * packet undoes: until then a fallback may still come. */
+        info->connect_decided =
+            s->connect->position == co->decided_by && (s->capture->complete || connected);
         info->connect_result = co->result;
         info->connect_lost_us = (uint32_t)MIN(co->lost_ns / 1000, (int64_t)UINT32_MAX);
     }
