@@ -154,7 +154,8 @@ unsigned tcpconn_dns_read_response(const uint8_t *data, size_t len, tcpconn_dns_
     char asked_text[TCPCONN_DNS_NAME_MAX];
     uint64_t asked;
     size_t at = HEADER_LEN;
-    if (!read_name(&m, &at, asked_text, &asked) || at + 4 > len)
+    /* The root (an empty name) names no server. */
+    if (!read_name(&m, &at, asked_text, &asked) || asked_text[0] == '\0' || at + 4 > len)
         return 0;
     at += 4; /* QTYPE, QCLASS */
     /* Further questions (no server sends them) are skipped. */

@@ -198,6 +198,19 @@ static void test_truncated_and_hostile(void)
     g_assert_cmpuint(tcpconn_dns_read_response(forward.data, forward.len, collect, &c), ==, 0);
 }
 
+/* An answer for the root, the empty name, names nothing (found by the dns
+ * fuzz target). */
+static void test_root_name(void)
+{
+    message m;
+    header(&m, 0x8180, 1, 1);
+    question(&m, "", 1);
+    put_pointer(&m, 12);
+    record_tail(&m, 1, ADDR4, 4);
+    collected c = { 0 };
+    g_assert_cmpuint(tcpconn_dns_read_response(m.data, m.len, collect, &c), ==, 0);
+}
+
 /* A name longer than DNS allows is refused, not cut. */
 static void test_long_name(void)
 {
@@ -304,6 +317,7 @@ int main(int argc, char **argv)
     g_test_add_func("/dns/not-an-answer", test_not_an_answer);
     g_test_add_func("/dns/truncated-and-hostile", test_truncated_and_hostile);
     g_test_add_func("/dns/long-name", test_long_name);
+    g_test_add_func("/dns/root-name", test_root_name);
     g_test_add_func("/names/latest-before", test_names_latest_before);
     g_test_add_func("/names/growth", test_names_growth);
     g_test_add_func("/names/bounded-walk", test_names_bounded_walk);
