@@ -558,6 +558,11 @@ void tcpconn_output_tree(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
         add_string(subtree_of(&t), hf_server, tvb, server);
     if (s->wire != NULL && wanted(tree, hf_server_port))
         add_uint(subtree_of(&t), hf_server_port, tvb, e.server_port);
+    /* What the application asked for, next to where it went. */
+    if (s->server_name != NULL && wanted(tree, hf_server_name))
+        add_string(subtree_of(&t), hf_server_name, tvb, s->server_name);
+    if (s->connect != NULL)
+        add_connect(&t, s);
     if (o->failed && wanted(tree, hf_failed))
         add_flag(subtree_of(&t), hf_failed, tvb);
     if (o->provisional && wanted(tree, hf_provisional))
@@ -585,10 +590,6 @@ void tcpconn_output_tree(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
         add_uint(subtree_of(&t), hf_syn_frame, tvb, a->first_frame);
     if (wanted(tree, hf_outcome_frame))
         add_uint(subtree_of(&t), hf_outcome_frame, tvb, a->outcome_frame);
-    if (s->server_name != NULL && wanted(tree, hf_server_name))
-        add_string(subtree_of(&t), hf_server_name, tvb, s->server_name);
-    if (s->connect != NULL)
-        add_connect(&t, s);
 
     /* The protocol itself filtered on ("tcpconn"), and the expert item,
      * need the subtree even when it holds nothing asked for. */

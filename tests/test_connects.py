@@ -131,6 +131,26 @@ class ConnectsTwoPass(unittest.TestCase):
         self.assertEqual(seen["Every address the client tried failed"], failed)
 
 
+class ReadmeExample(unittest.TestCase):
+    def test_the_readme_shows_what_tshark_prints(self):
+        """The README's Happy Eyeballs example: its command, run here, prints
+        its output (columns aligned with spaces there, tabs here)."""
+        with open(os.path.join(REPO, "README.md")) as f:
+            readme = f.read()
+        block = re.search(r"```\n(\$ tshark -r captures/real/he-v6-drop\.pcap.*?)```", readme,
+                          re.S).group(1)
+        lines = block.splitlines()
+        command_lines = []
+        while lines and (not command_lines or command_lines[-1].endswith("\\")):
+            command_lines.append(lines.pop(0))
+        command = " ".join(l.rstrip("\\").strip() for l in command_lines)[2:]
+        args = re.findall(r"'[^']*'|\S+", command)[1:]
+        args = [a.strip("'") for a in args]
+        args[args.index("captures/real/he-v6-drop.pcap")] = os.path.join(REAL, "he-v6-drop.pcap")
+        printed = [l.split() for l in tshark(*args).splitlines()]
+        self.assertEqual(printed, [l.split() for l in lines if l.strip()])
+
+
 class ConnectsOnePass(unittest.TestCase):
     def test_connected_connects_as_they_are_read(self):
         """Once the winner's handshake is read, its packets show the final
