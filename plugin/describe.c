@@ -187,6 +187,18 @@ void tcpconn_describe(const tcpconn_attempt *a, const tcpconn_outcome *o, const 
                  server, tcpconn_format_duration(took, a->outcome_us), counts);
         break;
     case TCPCONN_NO_ANSWER:
+        /* A lone SYN took no time: what tells is how long the capture went
+         * on without an answer. */
+        if (syns == 1 && c->complete && c->end_ns > a->first_ns) {
+            int64_t waited_us = (c->end_ns - a->first_ns) / 1000;
+            snprintf(buf, len,
+                     "TCP connection got no answer: 1 SYN to %s, nothing came back in the %s "
+                     "the capture went on",
+                     server,
+                     tcpconn_format_duration(took, waited_us > UINT32_MAX ? UINT32_MAX
+                                                                          : (uint32_t)waited_us));
+            break;
+        }
         snprintf(buf, len,
                  "TCP connection got no answer%s: %u SYN%s to %s over %s, nothing came back%s",
                  o->provisional ? " so far" : "", syns, plural(syns), server,
