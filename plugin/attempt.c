@@ -11,7 +11,7 @@
 /* A SYN flood gives one attempt per packet; with the slack of a growing
  * array, an attempt must stay below 64 bytes for a stream to cost no more. */
 _Static_assert(sizeof(tcpconn_attempt) <= 56, "tcpconn_attempt must stay within 56 bytes");
-_Static_assert(TCPCONN_DECISION_COUNT <= 15, "tcpconn_attempt.decision has 4 bits, one spare");
+_Static_assert(TCPCONN_DECISION_COUNT <= 16, "tcpconn_attempt.decision has 4 bits");
 
 #define SYNS_AFTER_DECISION_MAX 15
 
@@ -447,6 +447,9 @@ static unsigned feed(tcpconn_attempt *a, const tcpconn_segment *s)
     unsigned now = 0;
     if (!closed && (a->flags & TCPCONN_A_CLOSED))
         now |= TCPCONN_NOW_CLOSED;
+    if ((s->flags & (TCPCONN_RST | TCPCONN_FIN)) &&
+        (a->flags & (TCPCONN_A_ISN_KNOWN | TCPCONN_A_CONNECTED)) == TCPCONN_A_ISN_KNOWN)
+        now |= TCPCONN_NOW_RETRYABLE;
     return now | note_verdict(a);
 }
 

@@ -240,7 +240,8 @@ static void test_refused(void)
     script_init(&s);
     client_syn(&s, 0);
     uint32_t rst = server_refuses(&s, 410000);
-    g_assert_cmpuint(s.now_flags, ==, TCPCONN_NOW_CLOSED | TCPCONN_NOW_VERDICT);
+    g_assert_cmpuint(s.now_flags, ==,
+                     TCPCONN_NOW_CLOSED | TCPCONN_NOW_VERDICT | TCPCONN_NOW_RETRYABLE);
     assert_outcome(&s, TCPCONN_REFUSED, TCPCONN_REFUSED);
     /* A same-ISN retry may still follow: not final in one pass, but the
      * refusal is a fact, so its expert item is already there. */
@@ -282,7 +283,7 @@ static void test_refused_same_isn_retries(void)
     g_assert_cmpuint(s.now_flags, ==, 0);
     g_assert_cmpuint(s.a.syns_after_decision, ==, 1);
     server_refuses(&s, 1 * MS);
-    g_assert_cmpuint(s.now_flags, ==, 0);
+    g_assert_cmpuint(s.now_flags, ==, TCPCONN_NOW_RETRYABLE); /* again: retry */
     client_syn(&s, 500 * MS);
     uint32_t last_rst = server_refuses(&s, 1 * MS);
     assert_outcome(&s, TCPCONN_REFUSED, TCPCONN_REFUSED);
@@ -336,6 +337,41 @@ static void test_superseded_by(void)
     g_assert_false(tcpconn_attempt_is_retried_by(&c.a, &retransmit));
 }
 
+/* TCPCONN_NOW_RETRYABLE: every RST or FIN before the handshake completed,
+ * from either side, once the initiator's ISN is known; never after the
+ * handshake, nor without the ISN. */
+static void test_retryable_transition(void)
+{
+    script s;
+    script_init(&s);
+    client_syn(&s, 0);
+    g_assert_cmpuint(s.now_flags & TCPCONN_NOW_RETRYABLE, ==, 0);
+    send(&s, true, RST, CLIENT_ISN + 1, 0, 0, 1 * MS); /* the client gives up */
+    g_assert_cmpuint(s.now_flags & TCPCONN_NOW_RETRYABLE, !=, 0);
+    client_syn(&s, 1000 * MS);
+    g_assert_cmpuint(s.now_flags & TCPCONN_NOW_RETRYABLE, ==, 0);
+    server_synack(&s, 1 * MS);
+    send(&s, true, FIN | ACK, CLIENT_ISN + 1, SERVER_ISN + 1, 0, 1 * MS); /* completes it */
+    g_assert_cmpuint(s.now_flags & TCPCONN_NOW_RETRYABLE, ==, 0);
+    send(&s, false, RST, SERVER_ISN + 1, 0, 0, 1 * MS);
+    g_assert_cmpuint(s.now_flags & TCPCONN_NOW_RETRYABLE, ==, 0);
+
+    /* The server's RST before the client's ACK: half-open, and retryable. */
+    script h;
+    script_init(&h);
+    client_syn(&h, 0);
+    server_synack(&h, 1 * MS);
+    send(&h, false, RST, SERVER_ISN + 1, 0, 0, 1 * MS);
+    g_assert_cmpuint(h.now_flags & TCPCONN_NOW_RETRYABLE, !=, 0);
+
+    /* Mid-stream, the initiator's ISN is unknown: nothing to retry. */
+    script m;
+    script_init(&m);
+    send(&m, true, ACK, CLIENT_ISN + 100, SERVER_ISN + 100, 10, 0);
+    send(&m, true, FIN | ACK, CLIENT_ISN + 110, SERVER_ISN + 100, 0, 1 * MS);
+    g_assert_cmpuint(m.now_flags & TCPCONN_NOW_RETRYABLE, ==, 0);
+}
+
 /* The server still holds an old connection on these ports: it answers the
  * SYN with an ACK for that one, the client's kernel resets it (RFC 9293
  * 3.10.7.3) and retransmits the SYN, which then connects. */
@@ -346,7 +382,8 @@ static void test_stale_ack_then_connects(void)
     client_syn(&s, 0);
     send(&s, false, ACK, 77777, 123456789, 0, 1 * MS);
     send(&s, true, RST, 123456789, 0, 0, 0);
-    g_assert_cmpuint(s.now_flags, ==, 0); /* no abort, no close */
+    /* No abort, no close; the SYN that follows may still retry. */
+    g_assert_cmpuint(s.now_flags, ==, TCPCONN_NOW_RETRYABLE);
     g_assert_true(s.a.flags & TCPCONN_A_STALE_ACK);
     g_assert_cmpstr(tcpconn_reason_name(outcome(&s, false).reason), ==, "in-progress");
     client_syn(&s, 3000 * MS);
@@ -1126,6 +1163,7 @@ int main(int argc, char **argv)
     g_test_add_func("/attempt/refused/same-isn-retries", test_refused_same_isn_retries);
     g_test_add_func("/attempt/refused/then-retry-connects", test_refused_then_retry_connects);
     g_test_add_func("/attempt/superseded-by", test_superseded_by);
+    g_test_add_func("/attempt/retry/retryable-transition", test_retryable_transition);
     g_test_add_func("/attempt/stale-ack/then-connects", test_stale_ack_then_connects);
     g_test_add_func("/attempt/stale-ack/never-connects", test_stale_connection);
     g_test_add_func("/attempt/no-answer", test_no_answer);
