@@ -187,6 +187,11 @@ static void check_connected(tcpconn_attempt *a, const tcpconn_segment *s)
         TCPCONN_A_RESPONDER_SYN | TCPCONN_A_INITIATOR_SYN_ACKED | TCPCONN_A_RESPONDER_SYN_ACKED;
     if ((a->flags & TCPCONN_A_CONNECTED) || (a->flags & both_acked) != both_acked)
         return;
+    /* Over before the handshake completed (the client gave up after the
+     * SYN-ACK, or the server reset it): an ACK after that, reordered or
+     * forged, completes nothing. */
+    if (a->decision == TCPCONN_DECIDED_ABORTED || a->decision == TCPCONN_DECIDED_HALF_OPEN)
+        return;
     a->flags |= TCPCONN_A_CONNECTED;
     a->connect_us = us_since_start(a, s->time_ns);
     if (a->decision == TCPCONN_DECIDED_NOTHING)
@@ -394,7 +399,11 @@ bool tcpconn_attempt_is_settled(const tcpconn_attempt *a)
         /* Before any SYN-ACK, the handshake may still go on (responder_syn). */
         return (a->flags & TCPCONN_A_RESPONDER_SYN) != 0;
     default:
-        return true;
+        /* Closed or reset before data while the server kept re-sending its
+         * SYN-ACK reads as half-open, until data shows the ACK arrived
+         * after all (a client's FIN completes the server's handshake, and
+         * the server may still send). */
+        return !tcpconn_attempt_ack_never_arrived(a);
     }
 }
 

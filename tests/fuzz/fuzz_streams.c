@@ -135,7 +135,6 @@ static fed_frame fed[MAX_EVENTS];
 /* FUZZ_TRACE=1 in the environment: what each frame did, on stderr (to turn
  * a finding into a unit test). */
 static bool tracing;
-static bool strict;
 
 static attempt_log *log_of(attempt_id id)
 {
@@ -296,13 +295,12 @@ static void check_second_pass(tcpconn_streams *t, size_t frames, uint8_t cut)
         FUZZ_CHECK_FRAME(f->frame, !o.provisional);
         FUZZ_CHECK_FRAME(f->frame, o.reason != TCPCONN_IN_PROGRESS);
         attempt_log *log = log_of(f->first_pass);
+        /* An outcome shown as final while reading never changes: not the
+         * last one, nor the first. */
         if (!log->last.provisional)
             FUZZ_CHECK_FRAME(f->frame, same_outcome(&o, &log->last));
-        /* FUZZ_STRICT=1: also every reason shown as final while reading
-         * stays, not only the last one (hostile sequences still break
-         * this: docs/fuzzing.md). */
-        if (strict && log->was_final)
-            FUZZ_CHECK_FRAME(f->frame, o.reason == log->first_final.reason);
+        if (log->was_final)
+            FUZZ_CHECK_FRAME(f->frame, same_outcome(&o, &log->first_final));
         FUZZ_CHECK_FRAME(f->frame, log->verdicts <= 1);
         /* The words once per attempt, on its deciding frame. */
         if (p.attempt->outcome_frame == f->frame) {
@@ -325,7 +323,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < HEADER_LEN)
         return 0;
     tracing = getenv("FUZZ_TRACE") != NULL;
-    strict = getenv("FUZZ_STRICT") != NULL;
     static const int64_t windows[4] = { 0, 1000000, 1000000000, 1000000000000 };
     static const int64_t starts[4] = { 0, 1795465897000000000, 4294967295000000000, 1 };
     uint8_t header = data[0];

@@ -623,6 +623,26 @@ static void test_half_open_synack_after_ack(void)
     assert_outcome(&s, TCPCONN_HALF_OPEN, TCPCONN_HALF_OPEN);
 }
 
+/* Fuzz finding: the client connects and closes at once, but its ACK was
+ * lost, so the server re-sends its SYN-ACK; the client's FIN completes the
+ * server's handshake and the server still sends its banner. Half-open until
+ * that data, so not final while reading. */
+static void test_half_open_until_data_after_close(void)
+{
+    script s;
+    script_init(&s);
+    handshake(&s);
+    server_synack(&s, 1000 * MS);
+    client_ack(&s, 1 * MS);
+    send(&s, true, FIN | ACK, CLIENT_ISN + 1, SERVER_ISN + 1, 0, 1 * MS);
+    g_assert_cmpint(outcome(&s, false).reason, ==, TCPCONN_HALF_OPEN);
+    g_assert_true(provisional(&s));
+    send(&s, false, ACK, SERVER_ISN + 1, CLIENT_ISN + 2, 20, 1 * MS); /* the banner */
+    assert_outcome(&s, TCPCONN_CLOSED_BEFORE_DATA, TCPCONN_CLOSED_BEFORE_DATA);
+    g_assert_false(provisional(&s));
+    g_assert_cmpint(outcome(&s, true).ended_by, ==, TCPCONN_SIDE_CLIENT);
+}
+
 /* A responder that answers with a SYN of its own and nothing completes. */
 static void test_half_open_bare_syn_answer(void)
 {
@@ -655,6 +675,34 @@ static void test_aborted_rst_after_synack(void)
     assert_outcome(&s, TCPCONN_ABORTED_BY_CLIENT, TCPCONN_ABORTED_BY_CLIENT);
     g_assert_cmpuint(s.a.outcome_frame, ==, rst);
     g_assert_cmpint(outcome(&s, true).ended_by, ==, TCPCONN_SIDE_CLIENT);
+}
+
+/* Fuzz finding: once the client gave up after the SYN-ACK (or the server
+ * reset it before the ACK), a later ACK completes no handshake: the final
+ * outcome shown at the FIN or RST stays, connected or not. */
+static void test_over_before_handshake_stays_unconnected(void)
+{
+    script s;
+    script_init(&s);
+    client_syn(&s, 0);
+    server_synack(&s, 1 * MS);
+    send(&s, true, FIN, CLIENT_ISN + 1, 0, 0, 1 * MS); /* FIN without ACK: no real TCP */
+    g_assert_false(provisional(&s));
+    g_assert_false(outcome(&s, false).connected);
+    send(&s, true, ACK, CLIENT_ISN + 2, SERVER_ISN + 1, 10, 1 * MS);
+    assert_outcome(&s, TCPCONN_ABORTED_BY_CLIENT, TCPCONN_ABORTED_BY_CLIENT);
+    g_assert_false(outcome(&s, true).connected);
+    g_assert_cmpuint(s.a.connect_us, ==, 0);
+
+    script h;
+    script_init(&h);
+    client_syn(&h, 0);
+    server_synack(&h, 1 * MS);
+    send(&h, false, RST, SERVER_ISN + 1, 0, 0, 1 * MS);
+    g_assert_false(provisional(&h));
+    client_ack(&h, 0); /* captured after the RST */
+    assert_outcome(&h, TCPCONN_HALF_OPEN, TCPCONN_HALF_OPEN);
+    g_assert_false(outcome(&h, true).connected);
 }
 
 static void test_aborted_rst_before_answer(void)
@@ -1190,6 +1238,10 @@ int main(int argc, char **argv)
     g_test_add_func("/attempt/half-open/server-reset", test_half_open_reset_by_server);
     g_test_add_func("/attempt/half-open/synack-after-ack", test_half_open_synack_after_ack);
     g_test_add_func("/attempt/half-open/bare-syn-answer", test_half_open_bare_syn_answer);
+    g_test_add_func("/attempt/half-open/until-data-after-close",
+                    test_half_open_until_data_after_close);
+    g_test_add_func("/attempt/over-before-handshake/stays-unconnected",
+                    test_over_before_handshake_stays_unconnected);
     g_test_add_func("/attempt/aborted/rst-after-synack", test_aborted_rst_after_synack);
     g_test_add_func("/attempt/aborted/rst-before-answer", test_aborted_rst_before_answer);
     g_test_add_func("/attempt/aborted/fin", test_aborted_fin_before_handshake);
