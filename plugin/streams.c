@@ -79,19 +79,20 @@ struct tcpconn_streams {
     bool saw_plain_segment; /* a segment without SYN, FIN or RST */
 #ifdef TCPCONN_STREAMS_STEPS
     size_t steps;
+    size_t *step_counter; /* &steps: lookups in a const table count too */
 #endif
 };
 
 /* TCPCONN_STREAMS_STEPS (the fuzz build): count attempts visited and hash
  * slots probed, to show the work per packet is bounded. */
 #ifdef TCPCONN_STREAMS_STEPS
-#define STEP(t) (((tcpconn_streams *)(t))->steps++)
+#define STEPS(t, n) (*(t)->step_counter += (n))
 size_t tcpconn_streams_steps(const tcpconn_streams *t)
 {
     return t->steps;
 }
 #else
-#define STEP(t) ((void)(t))
+#define STEPS(t, n) ((void)(t), (void)(n))
 #endif
 
 static size_t round_up(size_t n, size_t alignment)
@@ -143,15 +144,14 @@ const tcpconn_zeek *tcpconn_streams_zeek(const tcpconn_streams *t, const tcpconn
     return (const tcpconn_zeek *)(const void *)((const unsigned char *)a + t->layout.zeek);
 }
 
-static size_t map_slot(const tcpconn_streams *t, const u64_map *m, uint64_t key)
+/* The slot of `key`, or the empty one where it would go; *probes counts
+ * the slots looked at. */
+static size_t map_find(const u64_map *m, uint64_t key, size_t *probes)
 {
     size_t mask = m->slots - 1;
     size_t i = (size_t)((key * 0x9e3779b97f4a7c15u) >> 32) & mask;
-    STEP(t);
-    while (m->keys[i] != 0 && m->keys[i] != key) {
+    for (*probes = 1; m->keys[i] != 0 && m->keys[i] != key; ++*probes)
         i = (i + 1) & mask;
-        STEP(t);
-    }
     return i;
 }
 
@@ -165,7 +165,8 @@ static void map_grow(tcpconn_streams *t, u64_map *m)
     for (size_t i = 0; i < m->slots; i++) {
         if (m->keys[i] == 0)
             continue;
-        size_t j = map_slot(t, &bigger, m->keys[i]);
+        size_t probes; /* growth is paid for by the entries added since the last */
+        size_t j = map_find(&bigger, m->keys[i], &probes);
         bigger.keys[j] = m->keys[i];
         bigger.values[j] = m->values[i];
         bigger.used++;
@@ -179,7 +180,9 @@ static void map_set(tcpconn_streams *t, u64_map *m, uint64_t key, uint32_t value
 {
     if ((m->used + 1) * 2 > m->slots)
         map_grow(t, m);
-    size_t i = map_slot(t, m, key);
+    size_t probes;
+    size_t i = map_find(m, key, &probes);
+    STEPS(t, probes);
     if (m->keys[i] == 0) {
         m->keys[i] = key;
         m->used++;
@@ -191,7 +194,9 @@ static bool map_get(const tcpconn_streams *t, const u64_map *m, uint64_t key, ui
 {
     if (m->used == 0)
         return false;
-    size_t i = map_slot(t, m, key);
+    size_t probes;
+    size_t i = map_find(m, key, &probes);
+    STEPS(t, probes);
     if (m->keys[i] == 0)
         return false;
     *value = m->values[i];
@@ -219,6 +224,9 @@ tcpconn_streams *tcpconn_streams_new(const tcpconn_allocator *alloc,
     t->capture.end_window_ns = options->capture_end_window_ns;
     t->capture.end_ns = INT64_MIN;
     t->servers = tcpconn_servers_new(alloc);
+#ifdef TCPCONN_STREAMS_STEPS
+    t->step_counter = &t->steps;
+#endif
     return t;
 }
 
@@ -282,7 +290,7 @@ static unsigned attempt_count(const tcpconn_streams *t, uint32_t stream)
 /* Attempt `number` (1-based, at most attempt_count()) of `stream`. */
 static tcpconn_attempt *attempt_of(const tcpconn_streams *t, uint32_t stream, unsigned number)
 {
-    STEP(t);
+    STEPS(t, 1);
     uint32_t index = 0;
     if (number == 1)
         return record(t, &t->first, stream);

@@ -68,6 +68,12 @@ enum {
     KIND_ICMP_ABOUT_B,
 };
 
+/* The table's steps (attempts visited, hash slots probed) for one packet
+ * fed or looked up: a constant, however many came before, so no input has a
+ * quadratic path. A lookup walks at most the attempts of one stream, with a
+ * hash lookup each (the corpora need at most 2 steps per attempt). */
+#define MAX_STEPS_PER_EVENT (8 * TCPCONN_MAX_ATTEMPTS_PER_STREAM)
+
 /* What the documentation promises a stream costs (README, zeek.h). */
 #define BYTES_PER_ATTEMPT 56
 /* The table itself, the first blocks of its hash tables: the inputs have 8
@@ -268,6 +274,15 @@ static void note_first_pass(const tcpconn_streams *t, fed_frame *f, const tcpcon
     }
 }
 
+/* The steps the table took since `*before`, against the bound; then
+ * `*before` is now. */
+static void check_steps(const tcpconn_streams *t, size_t *before, uint32_t frame)
+{
+    size_t now = tcpconn_streams_steps(t);
+    FUZZ_CHECK_FRAME(frame, now - *before <= MAX_STEPS_PER_EVENT);
+    *before = now;
+}
+
 /* The memory the table reports, against what the documentation says. */
 static void check_memory(const tcpconn_streams *t, size_t streams, bool zeek)
 {
@@ -281,10 +296,12 @@ static void check_second_pass(tcpconn_streams *t, size_t frames, uint8_t cut)
 {
     const tcpconn_capture *c = tcpconn_streams_capture(t);
     FUZZ_CHECK(c->complete);
+    size_t steps = tcpconn_streams_steps(t);
     for (size_t i = 0; i < frames; i++) {
         const fed_frame *f = &fed[i];
         tcpconn_place p = f->icmp ? tcpconn_streams_quoted_attempt(t, f->stream, &f->error)
                                   : tcpconn_streams_attempt_at(t, f->stream, f->frame);
+        check_steps(t, &steps, f->frame);
         FUZZ_CHECK_FRAME(f->frame, (p.attempt != NULL) == f->first_pass.found);
         if (p.attempt == NULL)
             continue;
@@ -334,6 +351,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int64_t time_ns = starts[header >> 3 & 3];
     uint32_t next_stream = 0;
     size_t frames = 0;
+    size_t steps = 0;
     forget_logs();
 
     size_t events = (size - HEADER_LEN) / EVENT_LEN;
@@ -391,10 +409,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 .checksum_bad = e[2] & 4,
                 .ip_checksum_bad = e[2] & 8,
             };
-            p = tcpconn_streams_segment(t, f->stream, &s);
+            /* As the dissector does: the shortcut first, when the flags allow. */
+            if (!tcpconn_streams_plain_segment(t, f->stream, s.flags, time_ns, &p))
+                p = tcpconn_streams_segment(t, f->stream, &s);
             /* Every segment of a connection TCP tracks has an attempt. */
             FUZZ_CHECK(p.attempt != NULL);
         }
+        check_steps(t, &steps, frame);
         note_first_pass(t, f, &p, e[3]);
         check_memory(t, next_stream, zeek);
     }
