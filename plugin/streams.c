@@ -452,6 +452,23 @@ bool tcpconn_streams_plain_segment(tcpconn_streams *t, uint32_t stream, uint16_t
     return true;
 }
 
+/* The number of the latest attempt of `stream` (holding `count`) begun by
+ * `frame`, or 1 when none was: attempts begin in frame order, so a binary
+ * search finds it. */
+static unsigned attempt_begun_by(const tcpconn_streams *t, uint32_t stream, unsigned count,
+                                 uint32_t frame)
+{
+    unsigned low = 1, high = count;
+    while (low < high) {
+        unsigned middle = (low + high + 1) / 2;
+        if (attempt_of(t, stream, middle)->first_frame <= frame)
+            low = middle;
+        else
+            high = middle - 1;
+    }
+    return low;
+}
+
 /* The latest attempt of the stream whose SYN the ICMP error quotes, among
  * those begun by the error's frame: looked up again after the capture was
  * read, an error must not go to an attempt that began after it. */
@@ -460,18 +477,15 @@ static tcpconn_attempt *quoted(const tcpconn_streams *t, uint32_t stream,
 {
     stream = resolve(t, stream);
     unsigned count = attempt_count(t, stream);
-    tcpconn_attempt *found = NULL;
     *place = place_of(NULL, stream, 0, count, 0);
-    for (unsigned n = 1; n <= count; n++) {
+    for (unsigned n = count ? attempt_begun_by(t, stream, count, e->frame) : 0; n >= 1; n--) {
         tcpconn_attempt *a = attempt_of(t, stream, n);
-        if (a->first_frame > e->frame)
-            break;
-        if (tcpconn_attempt_matches_icmp(a, e)) {
-            found = a;
+        if (a->first_frame <= e->frame && tcpconn_attempt_matches_icmp(a, e)) {
             *place = place_of(a, stream, n, count, 0);
+            return a;
         }
     }
-    return found;
+    return NULL;
 }
 
 tcpconn_place tcpconn_streams_quoted_attempt(const tcpconn_streams *t, uint32_t stream,
@@ -500,17 +514,8 @@ tcpconn_place tcpconn_streams_attempt_at(const tcpconn_streams *t, uint32_t stre
     unsigned count = attempt_count(t, stream);
     if (count == 0)
         return place_of(NULL, stream, 1, 0, 0);
-    /* The latest attempt begun by `frame`; the first one for any frame. */
-    unsigned n = 1;
-    tcpconn_attempt *a = attempt_of(t, stream, 1);
-    while (n < count) {
-        tcpconn_attempt *next = attempt_of(t, stream, n + 1);
-        if (next->first_frame > frame)
-            break;
-        a = next;
-        n++;
-    }
-    return place_of(a, stream, n, count, 0);
+    unsigned n = attempt_begun_by(t, stream, count, frame);
+    return place_of(attempt_of(t, stream, n), stream, n, count, 0);
 }
 
 void tcpconn_streams_frame_seen(tcpconn_streams *t, int64_t time_ns)
