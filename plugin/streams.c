@@ -6,8 +6,9 @@
  * attempt followed by its optional views (Zeek's), so every view grows with
  * the records and is found at a fixed offset from its attempt.
  *
- * Two bits per stream say what its slot holds: nothing yet, one attempt,
- * several, or a forward to another stream. The rare cases beyond one
+ * A byte per stream says what its slot holds: nothing yet, one attempt,
+ * several, or a forward to another stream (packing it into two bits would
+ * cost instructions on every packet). The rare cases beyond one
  * attempt live in a small hash table keyed by stream: the number of
  * attempts and where each later one is, or the stream forwarded to. The
  * attempt record itself holds only the attempt.
@@ -31,14 +32,13 @@
 #define INITIAL_LATER    64
 #define INITIAL_MAP_SIZE 64
 
-/* What a stream's slot holds (two bits per stream). */
+/* What a stream's slot holds (a byte per stream). */
 enum {
     SLOT_EMPTY = 0,   /* no packet of the stream seen yet */
     SLOT_ONE = 1,     /* its attempt, the only one */
     SLOT_SEVERAL = 2, /* its first attempt; the count and the others are in `links` */
     SLOT_FORWARD = 3, /* nothing: its packets belong to the stream in `links` */
 };
-#define SLOTS_PER_BYTE 4
 
 /* Where an attempt's views lie in its record. */
 typedef struct {
@@ -247,14 +247,12 @@ static unsigned slot_of(const tcpconn_streams *t, uint32_t stream)
 {
     if (stream >= t->first.used)
         return SLOT_EMPTY;
-    return t->slots[stream / SLOTS_PER_BYTE] >> (stream % SLOTS_PER_BYTE * 2) & 3;
+    return t->slots[stream];
 }
 
 static void set_slot(tcpconn_streams *t, uint32_t stream, unsigned slot)
 {
-    unsigned shift = stream % SLOTS_PER_BYTE * 2;
-    uint8_t *byte = &t->slots[stream / SLOTS_PER_BYTE];
-    *byte = (uint8_t)((*byte & ~(3u << shift)) | slot << shift);
+    t->slots[stream] = (uint8_t)slot;
 }
 
 /* The key in `links` of a stream's attempt `number`, or with 0 of the
@@ -264,30 +262,29 @@ static uint64_t stream_key(uint32_t stream, unsigned number)
     return ((uint64_t)stream + 1) << 8 | number;
 }
 
-/* The stream whose attempts `stream`'s packets belong to. */
-static uint32_t resolve(const tcpconn_streams *t, uint32_t stream)
+/* attempts_of_stream() for a stream whose slot is not SLOT_ONE. */
+static unsigned attempts_of_other_stream(const tcpconn_streams *t, uint32_t *stream, unsigned slot)
 {
-    uint32_t target;
-    if (slot_of(t, stream) == SLOT_FORWARD && map_get(t, &t->links, stream_key(stream, 0), &target))
-        return target;
-    return stream;
-}
-
-/* How many attempts `stream` holds (after resolve()). */
-static unsigned attempt_count(const tcpconn_streams *t, uint32_t stream)
-{
-    uint32_t count;
-    switch (slot_of(t, stream)) {
-    case SLOT_ONE:
-        return 1;
-    case SLOT_SEVERAL:
-        return map_get(t, &t->links, stream_key(stream, 0), &count) ? count : 1;
-    default:
-        return 0;
+    uint32_t value;
+    if (slot == SLOT_FORWARD && map_get(t, &t->links, stream_key(*stream, 0), &value)) {
+        *stream = value;
+        slot = slot_of(t, *stream);
     }
+    if (slot == SLOT_SEVERAL && map_get(t, &t->links, stream_key(*stream, 0), &value))
+        return value;
+    return slot == SLOT_EMPTY ? 0 : 1;
 }
 
-/* Attempt `number` (1-based, at most attempt_count()) of `stream`. */
+/* How many attempts the stream that `*stream`'s packets belong to holds,
+ * with *stream set to that stream (a forward's target never forwards).
+ * One array index in the common case. */
+static inline unsigned attempts_of_stream(const tcpconn_streams *t, uint32_t *stream)
+{
+    unsigned slot = slot_of(t, *stream);
+    return slot == SLOT_ONE ? 1 : attempts_of_other_stream(t, stream, slot);
+}
+
+/* Attempt `number` (1-based, at most attempts_of_stream()) of `stream`. */
 static tcpconn_attempt *attempt_of(const tcpconn_streams *t, uint32_t stream, unsigned number)
 {
     STEPS(t, 1);
@@ -302,11 +299,10 @@ static tcpconn_attempt *attempt_of(const tcpconn_streams *t, uint32_t stream, un
 static tcpconn_attempt *first_slot(tcpconn_streams *t, uint32_t stream)
 {
     if (stream >= t->first.cap) {
-        size_t old_bytes = (t->first.cap + SLOTS_PER_BYTE - 1) / SLOTS_PER_BYTE;
+        size_t old_cap = t->first.cap;
         records_reserve(t, &t->first, (size_t)stream + 1, INITIAL_STREAMS);
-        size_t bytes = (t->first.cap + SLOTS_PER_BYTE - 1) / SLOTS_PER_BYTE;
-        t->slots = grow(t, t->slots, bytes, 1);
-        memset(t->slots + old_bytes, 0, bytes - old_bytes);
+        t->slots = grow(t, t->slots, t->first.cap, sizeof *t->slots);
+        memset(t->slots + old_cap, SLOT_EMPTY, t->first.cap - old_cap);
     }
     if (stream >= t->first.used)
         t->first.used = (size_t)stream + 1; /* streams are dense: normally one more */
@@ -395,9 +391,9 @@ static tcpconn_place open_stream(tcpconn_streams *t, uint32_t stream, const tcpc
     bool opens = (s->flags & (TCPCONN_SYN | TCPCONN_RST)) == TCPCONN_SYN;
     uint32_t earlier;
     /* A bare SYN comes from the initiator, a SYN-ACK from the responder. */
-    uint64_t key = opens ? tuple_key(s, !(s->flags & TCPCONN_ACK)) : 0;
-    if (opens && map_get(t, &t->retries, key, &earlier) && earlier != stream) {
-        unsigned count = attempt_count(t, earlier);
+    uint64_t key = opens && t->retries.used > 0 ? tuple_key(s, !(s->flags & TCPCONN_ACK)) : 0;
+    if (key != 0 && map_get(t, &t->retries, key, &earlier) && earlier != stream) {
+        unsigned count = attempts_of_stream(t, &earlier);
         tcpconn_attempt *a = count ? attempt_of(t, earlier, count) : NULL;
         if (a != NULL && tcpconn_attempt_is_retried_by(a, s)) {
             set_slot(t, stream, SLOT_FORWARD);
@@ -418,8 +414,7 @@ tcpconn_place tcpconn_streams_segment(tcpconn_streams *t, uint32_t stream, const
 {
     if (!(s->flags & (TCPCONN_SYN | TCPCONN_FIN | TCPCONN_RST)))
         t->saw_plain_segment = true;
-    stream = resolve(t, stream);
-    unsigned count = attempt_count(t, stream);
+    unsigned count = attempts_of_stream(t, &stream);
     if (count == 0)
         return open_stream(t, stream, s);
 
@@ -438,8 +433,7 @@ bool tcpconn_streams_plain_segment(tcpconn_streams *t, uint32_t stream, uint16_t
 {
     if (t->layout.zeek)
         return false;
-    stream = resolve(t, stream);
-    unsigned count = attempt_count(t, stream);
+    unsigned count = attempts_of_stream(t, &stream);
     if (count == 0)
         return false;
     tcpconn_attempt *a = attempt_of(t, stream, count);
@@ -475,8 +469,7 @@ static unsigned attempt_begun_by(const tcpconn_streams *t, uint32_t stream, unsi
 static tcpconn_attempt *quoted(const tcpconn_streams *t, uint32_t stream,
                                const tcpconn_icmp_error *e, tcpconn_place *place)
 {
-    stream = resolve(t, stream);
-    unsigned count = attempt_count(t, stream);
+    unsigned count = attempts_of_stream(t, &stream);
     *place = place_of(NULL, stream, 0, count, 0);
     for (unsigned n = count ? attempt_begun_by(t, stream, count, e->frame) : 0; n >= 1; n--) {
         tcpconn_attempt *a = attempt_of(t, stream, n);
@@ -508,14 +501,23 @@ tcpconn_place tcpconn_streams_icmp(tcpconn_streams *t, uint32_t stream, const tc
     return p;
 }
 
-tcpconn_place tcpconn_streams_attempt_at(const tcpconn_streams *t, uint32_t stream, uint32_t frame)
+/* tcpconn_streams_attempt_at() for a stream whose slot is not SLOT_ONE. */
+static tcpconn_place attempt_at_in_other_stream(const tcpconn_streams *t, uint32_t stream,
+                                                unsigned slot, uint32_t frame)
 {
-    stream = resolve(t, stream);
-    unsigned count = attempt_count(t, stream);
+    unsigned count = attempts_of_other_stream(t, &stream, slot);
     if (count == 0)
         return place_of(NULL, stream, 1, 0, 0);
     unsigned n = attempt_begun_by(t, stream, count, frame);
     return place_of(attempt_of(t, stream, n), stream, n, count, 0);
+}
+
+tcpconn_place tcpconn_streams_attempt_at(const tcpconn_streams *t, uint32_t stream, uint32_t frame)
+{
+    unsigned slot = slot_of(t, stream);
+    if (slot == SLOT_ONE)
+        return place_of(record(t, &t->first, stream), stream, 1, 1, 0);
+    return attempt_at_in_other_stream(t, stream, slot, frame);
 }
 
 void tcpconn_streams_frame_seen(tcpconn_streams *t, int64_t time_ns)
@@ -623,7 +625,7 @@ size_t tcpconn_streams_attempts(const tcpconn_streams *t)
 size_t tcpconn_streams_bytes(const tcpconn_streams *t)
 {
     size_t records = (t->first.used + t->later.used) * t->layout.size;
-    size_t slots = (t->first.cap + SLOTS_PER_BYTE - 1) / SLOTS_PER_BYTE;
+    size_t slots = t->first.cap * sizeof *t->slots;
     return sizeof *t + records + slots + map_bytes(&t->links) + map_bytes(&t->retries) +
            tcpconn_servers_bytes(t->servers);
 }
