@@ -129,6 +129,7 @@ typedef struct {
     tcpconn_outcome first_final; /* the first such */
     unsigned verdicts;           /* times it reported TCPCONN_NOW_VERDICT */
     bool described;              /* its words were made at least once */
+    const char *zeek_state;      /* the Zeek conn_state last described */
     unsigned deciding_frames;
 } attempt_log;
 
@@ -198,7 +199,7 @@ static bool same_outcome(const tcpconn_outcome *x, const tcpconn_outcome *y)
 /* Every output tcpconn makes from a record: the sentence (also cut short),
  * the expert text, the names, the Zeek fields. */
 static void describe_everything(const tcpconn_streams *t, const tcpconn_attempt *a,
-                                const tcpconn_outcome *o, uint8_t cut)
+                                const tcpconn_outcome *o, uint8_t cut, attempt_log *log)
 {
     const tcpconn_capture *c = tcpconn_streams_capture(t);
     FUZZ_CHECK((unsigned)o->reason < TCPCONN_REASON_COUNT);
@@ -232,7 +233,11 @@ static void describe_everything(const tcpconn_streams *t, const tcpconn_attempt 
     const tcpconn_zeek *z = tcpconn_streams_zeek(t, a);
     if (z != NULL) {
         const char *state = tcpconn_zeek_conn_state(z);
-        FUZZ_CHECK(state != NULL && tcpconn_zeek_conn_state_meaning(state) != NULL);
+        FUZZ_CHECK(state != NULL);
+        /* Its meaning depends on the state alone: looked up when it changed. */
+        if (state != log->zeek_state)
+            FUZZ_CHECK(tcpconn_zeek_conn_state_meaning(state) != NULL);
+        log->zeek_state = state;
         char history[TCPCONN_ZEEK_HISTORY_MAX + 1];
         tcpconn_zeek_history(z, history);
         FUZZ_CHECK(strlen(history) <= TCPCONN_ZEEK_HISTORY_MAX);
@@ -269,7 +274,7 @@ static void note_first_pass(const tcpconn_streams *t, fed_frame *f, const tcpcon
         before.provisional != log->last.provisional || before.expert != log->last.expert ||
         before.ended_by != log->last.ended_by ||
         before.capture_stopped != log->last.capture_stopped) {
-        describe_everything(t, p->attempt, &log->last, cut);
+        describe_everything(t, p->attempt, &log->last, cut, log);
         log->described = true;
     }
 }
@@ -322,7 +327,7 @@ static void check_second_pass(tcpconn_streams *t, size_t frames, uint8_t cut)
         /* The words once per attempt, on its deciding frame. */
         if (p.attempt->outcome_frame == f->frame) {
             log->deciding_frames++;
-            describe_everything(t, p.attempt, &o, cut);
+            describe_everything(t, p.attempt, &o, cut, log);
         }
     }
     for (size_t i = 0; i < used_log_count; i++) {
