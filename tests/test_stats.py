@@ -65,7 +65,9 @@ def oracle(capture):
       its SYN is kept for that SYN;
     - the handshake completes at the first client segment that acknowledges
       the server's SYN, a client ACK whose SYN-ACK the capture lacks, or a
-      server segment past its ISN+1 or acknowledging the client's SYN.
+      server segment past its ISN+1 or acknowledging the client's SYN;
+      never after the client's RST or FIN, or the server's RST, that came
+      after the server's SYN and before the handshake completed.
     Endpoints are told apart by their ports: source routes and Mobile IPv6
     make header addresses differ from the ones TCP uses.
     Returns {(client_port, server_port): [(syn_count, connect_seconds or None), ...]}."""
@@ -93,7 +95,7 @@ def oracle(capture):
                 a["server_isn"] = seq  # simultaneous open
                 continue
             a = current[key] = dict(client=src, server=dst, isn=seq, start=t, syns=1,
-                                    server_isn=None, connect=None, torn_down=False)
+                                    server_isn=None, connect=None, torn_down=False, over=False)
             early = early_synack.pop((dst, src), None)
             if early is not None and early[1] == (seq + 1) % 2**32:
                 a["server_isn"] = early[0]
@@ -105,7 +107,7 @@ def oracle(capture):
             continue
         if src == a["server"] and syn and ack_flag and a["server_isn"] is None:
             a["server_isn"] = seq
-        if a["connect"] is None:
+        if a["connect"] is None and not a["over"]:
             known = a["server_isn"] is not None
             if src == a["client"]:
                 done = ack_flag and (after(ack, a["server_isn"]) if known
@@ -117,6 +119,8 @@ def oracle(capture):
                         and 0 < (ack - a["isn"]) % 2**32 <= 2**24))
             if done:
                 a["connect"] = t - a["start"]
+            elif known and (rst or (flags & 0x01 and src == a["client"])):
+                a["over"] = True  # given up or reset after the server's SYN
         if rst:
             a["torn_down"] = True
     return {k: [(a["syns"], a["connect"]) for a in v] for k, v in found.items()}
