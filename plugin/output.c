@@ -464,8 +464,12 @@ static bool connect_wanted(const proto_tree *tree)
 
 bool tcpconn_output_needs_endpoints(proto_tree *tree)
 {
-    return wanted(tree, hf_server) || wanted(tree, hf_client) || wanted(tree, hf_server_port) ||
-           wanted(tree, hf_server_name) || connect_wanted(tree);
+    return wanted(tree, hf_server) || wanted(tree, hf_client) || wanted(tree, hf_server_port);
+}
+
+bool tcpconn_output_needs_connect(proto_tree *tree)
+{
+    return wanted(tree, hf_server_name) || connect_wanted(tree);
 }
 
 static nstime_t nstime_from_ns(int64_t ns)

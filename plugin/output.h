@@ -34,9 +34,13 @@ typedef struct {
 void tcpconn_output_register(int proto);
 
 /* Whether the tree asks for what only the frame's addresses tell (the
- * client, the server, the sentence, the server's name and the connect); if
- * not, tcpconn_output_tree() may be given no wire. */
+ * client, the server, the sentence); if not, tcpconn_output_tree() may be
+ * given no wire. */
 bool tcpconn_output_needs_endpoints(proto_tree *tree);
+
+/* Whether the tree asks for the server's name or the connect, which the
+ * frame's addresses lead to too. */
+bool tcpconn_output_needs_connect(proto_tree *tree);
 
 /* Adds the subtree and, on the deciding frame, the expert item. */
 void tcpconn_output_tree(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,

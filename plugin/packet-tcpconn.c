@@ -264,6 +264,7 @@ static int dissect_tcpconn_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *
     /* The statistics and a tree showing the client, the server or the
      * sentence need the frame's addresses. */
     bool endpoints_wanted = stats_wanted || (tree_wanted && tcpconn_output_needs_endpoints(tree));
+    bool connect_wanted = stats_wanted || (tree_wanted && tcpconn_output_needs_connect(tree));
     tcpconn_wire_layers layers = tcpconn_wire_layers_of(pinfo);
     if (layers.dns) {
         if (first_pass)
@@ -277,7 +278,8 @@ static int dissect_tcpconn_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *
         if (place.attempt == NULL || !output_wanted)
             return 0;
         /* A connect's expert item goes on an attempt's deciding frame. */
-        if (endpoints_wanted || (expert_wanted && pinfo->num == place.attempt->outcome_frame)) {
+        connect_wanted |= expert_wanted && pinfo->num == place.attempt->outcome_frame;
+        if (endpoints_wanted || connect_wanted) {
             if (!tcpconn_wire_read(&locator, pinfo, &layers, tvb, time_ns, checksums, &w))
                 return 0;
             wire = &w;
@@ -299,6 +301,7 @@ static int dissect_tcpconn_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *
         /* An ICMP error that does not quote an attempt's SYN shows nothing. */
         if (place.attempt == NULL || !output_wanted)
             return 0;
+        connect_wanted |= expert_wanted && pinfo->num == place.attempt->outcome_frame;
     }
 
     const tcpconn_capture *capture = tcpconn_streams_capture(attempts);
@@ -315,7 +318,7 @@ static int dissect_tcpconn_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *
     /* The connect, and the server's name, need the frame's addresses. */
     tcpconn_connect connect;
     tcpconn_connect_outcome connect_outcome;
-    if (wire != NULL && outcome.reason != TCPCONN_HANDSHAKE_NOT_SEEN) {
+    if (connect_wanted && wire != NULL && outcome.reason != TCPCONN_HANDSHAKE_NOT_SEEN) {
         attempt_ends e = ends_of(pinfo, &place, &wire->found);
         tcpconn_connects_of(connects, e.ref, e.server, &connect);
         connect_outcome = tcpconn_connect_outcome_of(&connect, &finder, capture);
