@@ -11,7 +11,7 @@
 /* A SYN flood gives one attempt per packet; with the slack of a growing
  * array, an attempt must stay below 64 bytes for a stream to cost no more. */
 _Static_assert(sizeof(tcpconn_attempt) <= 56, "tcpconn_attempt must stay within 56 bytes");
-_Static_assert(TCPCONN_DECISION_COUNT <= 15, "tcpconn_attempt.decision has 4 bits, one spare");
+_Static_assert(TCPCONN_DECISION_COUNT <= 16, "tcpconn_attempt.decision has 4 bits");
 
 #define SYNS_AFTER_DECISION_MAX 15
 
@@ -186,6 +186,11 @@ static void check_connected(tcpconn_attempt *a, const tcpconn_segment *s)
     const uint16_t both_acked =
         TCPCONN_A_RESPONDER_SYN | TCPCONN_A_INITIATOR_SYN_ACKED | TCPCONN_A_RESPONDER_SYN_ACKED;
     if ((a->flags & TCPCONN_A_CONNECTED) || (a->flags & both_acked) != both_acked)
+        return;
+    /* Over before the handshake completed (the client gave up after the
+     * SYN-ACK, or the server reset it): an ACK after that, reordered or
+     * forged, completes nothing. */
+    if (a->decision == TCPCONN_DECIDED_ABORTED || a->decision == TCPCONN_DECIDED_HALF_OPEN)
         return;
     a->flags |= TCPCONN_A_CONNECTED;
     a->connect_us = us_since_start(a, s->time_ns);
@@ -394,7 +399,11 @@ bool tcpconn_attempt_is_settled(const tcpconn_attempt *a)
         /* Before any SYN-ACK, the handshake may still go on (responder_syn). */
         return (a->flags & TCPCONN_A_RESPONDER_SYN) != 0;
     default:
-        return true;
+        /* Closed or reset before data while the server kept re-sending its
+         * SYN-ACK reads as half-open, until data shows the ACK arrived
+         * after all (a client's FIN completes the server's handshake, and
+         * the server may still send). */
+        return !tcpconn_attempt_ack_never_arrived(a);
     }
 }
 
@@ -447,6 +456,9 @@ static unsigned feed(tcpconn_attempt *a, const tcpconn_segment *s)
     unsigned now = 0;
     if (!closed && (a->flags & TCPCONN_A_CLOSED))
         now |= TCPCONN_NOW_CLOSED;
+    if ((s->flags & (TCPCONN_RST | TCPCONN_FIN)) &&
+        (a->flags & (TCPCONN_A_ISN_KNOWN | TCPCONN_A_CONNECTED)) == TCPCONN_A_ISN_KNOWN)
+        now |= TCPCONN_NOW_RETRYABLE;
     return now | note_verdict(a);
 }
 

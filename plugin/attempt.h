@@ -28,7 +28,6 @@ typedef struct {
     uint32_t outcome_frame; /* the frame that decided (or so far best explains) the outcome */
     uint32_t initiator_isn; /* sequence number of the initiator's SYN */
     uint32_t responder_isn; /* sequence number of the responder's SYN */
-    uint32_t next;          /* storage link kept by streams.c */
     uint32_t server;        /* id of the server endpoint (address and port) */
     uint32_t server_index;  /* 1 for the first attempt to that server, 2 for the next... */
     uint16_t flags;         /* TCPCONN_A_* below */
@@ -80,10 +79,13 @@ enum {
 /* What a segment or ICMP error changed, reported as it happens so that the
  * callers need not compare states before and after. */
 enum {
-    TCPCONN_NOW_CLOSED = 1 << 0,  /* the attempt stopped counting as open (once per attempt) */
-    TCPCONN_NOW_VERDICT = 1 << 1, /* the first packet with a verdict (once per attempt): the
-                                     outcome settled, or the attempt showed it was failing (an
-                                     error answered the SYN, a retransmission got no answer) */
+    TCPCONN_NOW_CLOSED = 1 << 0,    /* the attempt stopped counting as open (once per attempt) */
+    TCPCONN_NOW_VERDICT = 1 << 1,   /* the first packet with a verdict (once per attempt): the
+                                       outcome settled, or the attempt showed it was failing (an
+                                       error answered the SYN, a retransmission got no answer) */
+    TCPCONN_NOW_RETRYABLE = 1 << 2, /* a RST or FIN before the handshake completed, with the
+                                       initiator's ISN known (each time): a SYN with that ISN
+                                       still retries the attempt, even in a new tcp.stream */
 };
 
 /* Starts a new attempt with its first segment. Returns transitions. */

@@ -4,7 +4,9 @@
  */
 #include "describe.h"
 
+#include <arpa/inet.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 /* snprintf for the only conversions a sentence uses, %s and %u, for a
@@ -210,6 +212,7 @@ enum {
     TELLS_PROVISIONAL = 1 << 8,     /* provisional */
     TELLS_CAPTURE_STOP = 1 << 9,    /* capture_stopped, stop_gap_us */
     TELLS_CAPTURE_WINDOW = 1 << 10, /* end_window_us */
+    TELLS_LONE_SYN_WAIT = 1 << 11,  /* lone_syn_waited, waited_us */
 };
 
 static const uint16_t tells[TCPCONN_REASON_COUNT] = {
@@ -217,7 +220,8 @@ static const uint16_t tells[TCPCONN_REASON_COUNT] = {
     [TCPCONN_ESTABLISHED] = TELLS_CONNECT_TIME | TELLS_PROVISIONAL,
     [TCPCONN_ESTABLISHED_AFTER_RETRY] = TELLS_SYNS | TELLS_SYNACKS | TELLS_CONNECT_TIME,
     [TCPCONN_REFUSED] = TELLS_SYNS | TELLS_UNANSWERED | TELLS_OUTCOME_TIME,
-    [TCPCONN_NO_ANSWER] = TELLS_SYNS | TELLS_OUTCOME_TIME | TELLS_PROVISIONAL | TELLS_CAPTURE_STOP,
+    [TCPCONN_NO_ANSWER] = TELLS_SYNS | TELLS_OUTCOME_TIME | TELLS_PROVISIONAL | TELLS_CAPTURE_STOP |
+                          TELLS_LONE_SYN_WAIT,
     [TCPCONN_ICMP_UNREACHABLE] =
         TELLS_SYNS | TELLS_UNANSWERED | TELLS_OUTCOME_TIME | TELLS_ICMP_CODE,
     [TCPCONN_HALF_OPEN] = TELLS_SYNACKS | TELLS_HOW | TELLS_PROVISIONAL | TELLS_CAPTURE_STOP,
@@ -270,6 +274,11 @@ void tcpconn_describe_key_of(const tcpconn_attempt *a, const tcpconn_outcome *o,
     }
     if (told & TELLS_CAPTURE_WINDOW)
         key->end_window_us = saturated_us(c->end_window_ns);
+    if ((told & TELLS_LONE_SYN_WAIT) && a->syn_count == 1 && c->complete &&
+        c->end_ns > a->first_ns) {
+        key->lone_syn_waited = true;
+        key->waited_us = saturated_us(c->end_ns - a->first_ns);
+    }
 }
 
 void tcpconn_describe(const tcpconn_attempt *a, const tcpconn_outcome *o, const tcpconn_capture *c,
@@ -311,6 +320,15 @@ void tcpconn_describe_key_text(const tcpconn_describe_key *a, const char *server
                tcpconn_format_duration(took, a->outcome_us), counts);
         break;
     case TCPCONN_NO_ANSWER:
+        /* A lone SYN took no time: what tells is how long the capture went
+         * on without an answer. */
+        if (a->lone_syn_waited) {
+            format(buf, len,
+                   "TCP connection got no answer: 1 SYN to %s, nothing came back in the %s the "
+                   "capture went on",
+                   server, tcpconn_format_duration(took, a->waited_us));
+            break;
+        }
         format(buf, len,
                "TCP connection got no answer%s: %u SYN%s to %s over %s, nothing came back%s",
                o->provisional ? " so far" : "", syns, plural(syns), server,
@@ -381,4 +399,112 @@ bool tcpconn_expert_text(const tcpconn_attempt *a, const tcpconn_outcome *o, cha
            tcpconn_experts[o->expert].summary, a->syn_count, plural(a->syn_count), a->synack_count,
            plural(a->synack_count), tcpconn_format_duration(took, a->connect_us));
     return true;
+}
+
+const char *tcpconn_format_address(char buf[TCPCONN_ADDRESS_LEN],
+                                   const uint8_t endpoint[TCPCONN_ENDPOINT_LEN])
+{
+    bool v6 = endpoint[0] == 6;
+    if (inet_ntop(v6 ? AF_INET6 : AF_INET, endpoint + 1, buf, TCPCONN_ADDRESS_LEN) == NULL)
+        buf[0] = '\0';
+    return buf;
+}
+
+static const char *family_of(const uint8_t endpoint[TCPCONN_ENDPOINT_LEN])
+{
+    return endpoint[0] == 6 ? "IPv6" : "IPv4";
+}
+
+/* What happened to one attempt of a connect, after "attempt to X ". */
+static const char *fate_of(tcpconn_reason r)
+{
+    switch (r) {
+    case TCPCONN_NO_ANSWER:
+        return "got no answer";
+    case TCPCONN_REFUSED:
+        return "was refused";
+    case TCPCONN_ICMP_UNREACHABLE:
+        return "was rejected by ICMP";
+    case TCPCONN_ABORTED_BY_CLIENT:
+        return "was given up by the client";
+    case TCPCONN_IN_PROGRESS:
+    case TCPCONN_CAPTURE_ENDED:
+        return "was still waiting for an answer";
+    default:
+        return tcpconn_group_name(tcpconn_reason_group(r));
+    }
+}
+
+static uint32_t us_of(int64_t ns)
+{
+    if (ns <= 0)
+        return 0;
+    return ns / 1000 > UINT32_MAX ? UINT32_MAX : (uint32_t)(ns / 1000);
+}
+
+/* "2 no answer, 1 refused". */
+static void append_failures(const tcpconn_connect_outcome *o, char *buf, size_t len)
+{
+    const char *sep = "";
+    size_t n = strlen(buf);
+    unsigned other = o->failed - o->no_answer - o->refused - o->icmp;
+    const struct {
+        unsigned count;
+        const char *what;
+    } parts[] = { { o->no_answer, "no answer" },
+                  { o->refused, "refused" },
+                  { o->icmp, "rejected by ICMP" },
+                  { other, "given up or aborted" } };
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        if (parts[i].count == 0 || n >= len)
+            continue;
+        snprintf(buf + n, len - n, "%s%u %s", sep, parts[i].count, parts[i].what);
+        n += strlen(buf + n);
+        sep = ", ";
+    }
+}
+
+void tcpconn_describe_connect(const tcpconn_connect *c, const tcpconn_connect_outcome *o,
+                              unsigned position, const char *name, char *buf, size_t len)
+{
+    char self[TCPCONN_ADDRESS_LEN], winner[TCPCONN_ADDRESS_LEN], lost[TCPCONN_DURATION_LEN];
+    const uint8_t *mine = c->servers[position - 1];
+    tcpconn_format_address(self, mine);
+    if (len == 0)
+        return;
+    buf[0] = '\0';
+    if (o->winner != 0) {
+        const uint8_t *via = c->servers[o->winner - 1];
+        tcpconn_format_address(winner, via);
+        tcpconn_format_duration(lost, us_of(o->lost_ns));
+        if (position == o->winner && o->winner == 1)
+            snprintf(buf, len, "connected to %s%s%s%s at the first attempt", winner,
+                     name ? " (" : "", name ? name : "", name ? ")" : "");
+        else if (position == o->winner)
+            snprintf(buf, len,
+                     "connected over %s to %s%s%s%s after %u failed attempt%s to other addresses, "
+                     "%s after the first SYN",
+                     family_of(via), winner, name ? " (" : "", name ? name : "", name ? ")" : "",
+                     o->failed, o->failed == 1 ? "" : "s", lost);
+        else
+            snprintf(buf, len,
+                     "%s attempt to %s %s; the client connected over %s to %s %s after "
+                     "its first SYN%s",
+                     family_of(mine), self, fate_of(o->reasons[position - 1]), family_of(via),
+                     winner, lost, mine[0] != via[0] ? " (Happy Eyeballs)" : "");
+    } else if (o->result == TCPCONN_CONNECT_FAILED) {
+        snprintf(buf, len, "all %u addresses %s%s failed: ", c->count, name ? "of " : "tried",
+                 name ? name : "");
+        append_failures(o, buf, len);
+    } else {
+        snprintf(buf, len, "%u attempts to %u addresses%s%s, no outcome yet", c->count, c->count,
+                 name ? " of " : "", name ? name : "");
+    }
+    if (c->guessed) {
+        size_t n = strlen(buf);
+        if (n < len)
+            snprintf(buf + n, len - n,
+                     " (linked by port and time alone: no DNS answer names "
+                     "the server)");
+    }
 }

@@ -1,16 +1,24 @@
 /* streams.c - connection attempts indexed by tcp.stream.
  *
  * tcp.stream numbers are dense and start at 0, so the first attempt of each
- * stream lives in an array indexed by the stream number: one lookup per
- * packet, whatever the number of streams. The rare later attempts on the
- * same stream (port reuse) hang off it in a second array.
+ * stream lives in an array of records indexed by the stream number: one
+ * lookup per packet, whatever the number of streams. A record is the
+ * attempt followed by its optional views (Zeek's), so every view grows with
+ * the records and is found at a fixed offset from its attempt.
+ *
+ * A byte per stream says what its slot holds: nothing yet, one attempt,
+ * several, or a forward to another stream (packing it into two bits would
+ * cost instructions on every packet). The rare cases beyond one
+ * attempt live in a small hash table keyed by stream: the number of
+ * attempts and where each later one is, or the stream forwarded to. The
+ * attempt record itself holds only the attempt.
  *
  * Since Wireshark 4.4, TCP gives a SYN that follows a RST or FIN on the same
  * ports a new tcp.stream even when it carries the same ISN, i.e. when the
- * client is retrying the same connect(). Such a stream's slot becomes an
- * alias of the attempt's own stream, so tcpconn's outcome does not depend
- * on the Wireshark version. The 4-tuples that can see such a retry (a RST
- * or FIN before the handshake completed) are kept in a small hash table.
+ * client is retrying the same connect(). Such a stream forwards to the
+ * attempt's own stream, so tcpconn's outcome does not depend on the
+ * Wireshark version. The 4-tuples that can see such a retry (attempt.c
+ * reports TCPCONN_NOW_RETRYABLE) are kept in a second hash table.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -20,39 +28,191 @@
 
 #include "servers.h"
 
-#define INITIAL_STREAMS     1024
-#define INITIAL_RETRY_SLOTS 64
+#define INITIAL_STREAMS  1024
+#define INITIAL_LATER    64
+#define INITIAL_MAP_SIZE 64
 
-/* tcpconn_attempt.decision of a stream slot that forwards to another
- * stream (in tcpconn_attempt.next). No real decision has this value. */
-#define DECISION_ALIAS 15
+/* What a stream's slot holds (a byte per stream). */
+enum {
+    SLOT_EMPTY = 0,   /* no packet of the stream seen yet */
+    SLOT_ONE = 1,     /* its attempt, the only one */
+    SLOT_SEVERAL = 2, /* its first attempt; the count and the others are in `links` */
+    SLOT_FORWARD = 3, /* nothing: its packets belong to the stream in `links` */
+};
 
+/* Where an attempt's views lie in its record. */
 typedef struct {
-    uint64_t *keys;    /* hash of the 4-tuple (initiator first); 0 = empty */
-    uint32_t *streams; /* its latest attempt's stream */
-    size_t slots;      /* a power of two */
+    size_t size; /* bytes per record, a multiple of every part's alignment */
+    size_t zeek; /* offset of the Zeek view; 0 when not kept */
+} record_layout;
+
+/* A growable array of records. */
+typedef struct {
+    unsigned char *bytes;
+    size_t used; /* records initialised: spare capacity is never touched, so
+                    it costs no memory until used */
+    size_t cap;
+} record_array;
+
+/* Open addressing from 64-bit keys (never 0) to 32-bit values. */
+typedef struct {
+    uint64_t *keys; /* 0 = empty */
+    uint32_t *values;
+    size_t slots; /* a power of two */
     size_t used;
-} retry_index;
+} u64_map;
 
 struct tcpconn_streams {
     tcpconn_allocator alloc;
-    tcpconn_attempt *first; /* first attempt of each stream; first_frame 0 = none yet */
-    size_t first_len;       /* allocated */
-    size_t first_used;      /* initialised: slots past it are never touched, so the
-                               array's spare capacity costs no memory until used */
-    tcpconn_attempt *later; /* later attempts; attempt.next is a 1-based index into this */
-    size_t later_len;
-    size_t later_cap;
+    record_layout layout;
+    record_array first; /* indexed by stream */
+    uint8_t *slots;     /* SLOT_* per stream, first.cap of them */
+    record_array later; /* later attempts of a stream, in the order they began */
+    /* For streams whose slot is SLOT_SEVERAL or SLOT_FORWARD: stream_key(s, 0)
+     * gives the attempt count or the stream forwarded to, stream_key(s, n)
+     * the index in `later` of attempt n >= 2. */
+    u64_map links;
+    u64_map retries; /* 4-tuple (initiator first) to its latest attempt's stream */
     size_t attempts;
     tcpconn_servers *servers;
-    retry_index retries;
     tcpconn_capture capture;
     bool saw_plain_segment; /* a segment without SYN, FIN or RST */
-    /* Optional Zeek view, element for element beside `first` and `later`. */
-    tcpconn_zeek *zeek_first;
-    tcpconn_zeek *zeek_later;
-    bool zeek;
+#ifdef TCPCONN_STREAMS_STEPS
+    size_t steps;
+    size_t *step_counter; /* &steps: lookups in a const table count too */
+#endif
 };
+
+/* TCPCONN_STREAMS_STEPS (the fuzz build): count attempts visited and hash
+ * slots probed, to show the work per packet is bounded. */
+#ifdef TCPCONN_STREAMS_STEPS
+#define STEPS(t, n) (*(t)->step_counter += (n))
+size_t tcpconn_streams_steps(const tcpconn_streams *t)
+{
+    return t->steps;
+}
+#else
+#define STEPS(t, n) ((void)(t), (void)(n))
+#endif
+
+static size_t round_up(size_t n, size_t alignment)
+{
+    return (n + alignment - 1) / alignment * alignment;
+}
+
+static record_layout layout_for(const tcpconn_streams_options *options)
+{
+    record_layout l = { sizeof(tcpconn_attempt), 0 };
+    if (options->zeek) {
+        l.zeek = round_up(l.size, _Alignof(tcpconn_zeek));
+        l.size = l.zeek + sizeof(tcpconn_zeek);
+    }
+    l.size = round_up(l.size, _Alignof(tcpconn_attempt));
+    return l;
+}
+
+static void *grow(tcpconn_streams *t, void *array, size_t count, size_t size)
+{
+    return t->alloc.realloc(t->alloc.ctx, array, count * size);
+}
+
+static void records_reserve(tcpconn_streams *t, record_array *r, size_t count, size_t initial)
+{
+    if (count <= r->cap)
+        return;
+    size_t cap = r->cap ? r->cap : initial;
+    while (cap < count)
+        cap *= 2;
+    r->bytes = grow(t, r->bytes, cap, t->layout.size);
+    r->cap = cap;
+}
+
+static tcpconn_attempt *record(const tcpconn_streams *t, const record_array *r, size_t i)
+{
+    return (tcpconn_attempt *)(void *)(r->bytes + i * t->layout.size);
+}
+
+static tcpconn_zeek *zeek_of(const tcpconn_streams *t, tcpconn_attempt *a)
+{
+    return t->layout.zeek ? (tcpconn_zeek *)(void *)((unsigned char *)a + t->layout.zeek) : NULL;
+}
+
+const tcpconn_zeek *tcpconn_streams_zeek(const tcpconn_streams *t, const tcpconn_attempt *a)
+{
+    if (!t->layout.zeek)
+        return NULL;
+    return (const tcpconn_zeek *)(const void *)((const unsigned char *)a + t->layout.zeek);
+}
+
+/* The slot of `key`, or the empty one where it would go; *probes counts
+ * the slots looked at. */
+static size_t map_find(const u64_map *m, uint64_t key, size_t *probes)
+{
+    size_t mask = m->slots - 1;
+    size_t i = (size_t)((key * 0x9e3779b97f4a7c15u) >> 32) & mask;
+    for (*probes = 1; m->keys[i] != 0 && m->keys[i] != key; ++*probes)
+        i = (i + 1) & mask;
+    return i;
+}
+
+static void map_grow(tcpconn_streams *t, u64_map *m)
+{
+    u64_map bigger = { 0 };
+    bigger.slots = m->slots ? m->slots * 2 : INITIAL_MAP_SIZE;
+    bigger.keys = grow(t, NULL, bigger.slots, sizeof *bigger.keys);
+    bigger.values = grow(t, NULL, bigger.slots, sizeof *bigger.values);
+    memset(bigger.keys, 0, bigger.slots * sizeof *bigger.keys);
+    for (size_t i = 0; i < m->slots; i++) {
+        if (m->keys[i] == 0)
+            continue;
+        size_t probes; /* growth is paid for by the entries added since the last */
+        size_t j = map_find(&bigger, m->keys[i], &probes);
+        bigger.keys[j] = m->keys[i];
+        bigger.values[j] = m->values[i];
+        bigger.used++;
+    }
+    t->alloc.free(t->alloc.ctx, m->keys);
+    t->alloc.free(t->alloc.ctx, m->values);
+    *m = bigger;
+}
+
+static void map_set(tcpconn_streams *t, u64_map *m, uint64_t key, uint32_t value)
+{
+    if ((m->used + 1) * 2 > m->slots)
+        map_grow(t, m);
+    size_t probes;
+    size_t i = map_find(m, key, &probes);
+    STEPS(t, probes);
+    if (m->keys[i] == 0) {
+        m->keys[i] = key;
+        m->used++;
+    }
+    m->values[i] = value;
+}
+
+static bool map_get(const tcpconn_streams *t, const u64_map *m, uint64_t key, uint32_t *value)
+{
+    if (m->used == 0)
+        return false;
+    size_t probes;
+    size_t i = map_find(m, key, &probes);
+    STEPS(t, probes);
+    if (m->keys[i] == 0)
+        return false;
+    *value = m->values[i];
+    return true;
+}
+
+static void map_free(tcpconn_streams *t, u64_map *m)
+{
+    t->alloc.free(t->alloc.ctx, m->keys);
+    t->alloc.free(t->alloc.ctx, m->values);
+}
+
+static size_t map_bytes(const u64_map *m)
+{
+    return m->slots * (sizeof *m->keys + sizeof *m->values);
+}
 
 tcpconn_streams *tcpconn_streams_new(const tcpconn_allocator *alloc,
                                      const tcpconn_streams_options *options)
@@ -60,10 +220,13 @@ tcpconn_streams *tcpconn_streams_new(const tcpconn_allocator *alloc,
     tcpconn_streams *t = alloc->realloc(alloc->ctx, NULL, sizeof *t);
     memset(t, 0, sizeof *t);
     t->alloc = *alloc;
-    t->zeek = options->zeek;
+    t->layout = layout_for(options);
     t->capture.end_window_ns = options->capture_end_window_ns;
     t->capture.end_ns = INT64_MIN;
     t->servers = tcpconn_servers_new(alloc);
+#ifdef TCPCONN_STREAMS_STEPS
+    t->step_counter = &t->steps;
+#endif
     return t;
 }
 
@@ -72,90 +235,89 @@ void tcpconn_streams_free(tcpconn_streams *t)
     if (t == NULL)
         return;
     tcpconn_servers_free(t->servers);
-    t->alloc.free(t->alloc.ctx, t->first);
-    t->alloc.free(t->alloc.ctx, t->later);
-    t->alloc.free(t->alloc.ctx, t->retries.keys);
-    t->alloc.free(t->alloc.ctx, t->retries.streams);
-    t->alloc.free(t->alloc.ctx, t->zeek_first);
-    t->alloc.free(t->alloc.ctx, t->zeek_later);
+    t->alloc.free(t->alloc.ctx, t->first.bytes);
+    t->alloc.free(t->alloc.ctx, t->slots);
+    t->alloc.free(t->alloc.ctx, t->later.bytes);
+    map_free(t, &t->links);
+    map_free(t, &t->retries);
     t->alloc.free(t->alloc.ctx, t);
 }
 
-static bool is_alias(const tcpconn_attempt *a)
+static unsigned slot_of(const tcpconn_streams *t, uint32_t stream)
 {
-    return a->decision == DECISION_ALIAS;
+    if (stream >= t->first.used)
+        return SLOT_EMPTY;
+    return t->slots[stream];
 }
 
-/* The stream whose attempts `stream`'s packets belong to. */
-static uint32_t resolve(const tcpconn_streams *t, uint32_t stream)
+static void set_slot(tcpconn_streams *t, uint32_t stream, unsigned slot)
 {
-    if (stream < t->first_used && t->first[stream].first_frame != 0 && is_alias(&t->first[stream]))
-        return t->first[stream].next;
-    return stream;
+    t->slots[stream] = (uint8_t)slot;
 }
 
-static tcpconn_attempt *first_of(const tcpconn_streams *t, uint32_t stream)
+/* The key in `links` of a stream's attempt `number`, or with 0 of the
+ * stream itself (never 0). */
+static uint64_t stream_key(uint32_t stream, unsigned number)
 {
-    if (stream >= t->first_used || t->first[stream].first_frame == 0)
-        return NULL;
-    return &t->first[stream];
+    return ((uint64_t)stream + 1) << 8 | number;
 }
 
-static tcpconn_attempt *next_of(const tcpconn_streams *t, const tcpconn_attempt *a)
+/* attempts_of_stream() for a stream whose slot is not SLOT_ONE. */
+static unsigned attempts_of_other_stream(const tcpconn_streams *t, uint32_t *stream, unsigned slot)
 {
-    return a->next ? &t->later[a->next - 1] : NULL;
+    uint32_t value;
+    if (slot == SLOT_FORWARD && map_get(t, &t->links, stream_key(*stream, 0), &value)) {
+        *stream = value;
+        slot = slot_of(t, *stream);
+    }
+    if (slot == SLOT_SEVERAL && map_get(t, &t->links, stream_key(*stream, 0), &value))
+        return value;
+    return slot == SLOT_EMPTY ? 0 : 1;
 }
 
-static void *grow(tcpconn_streams *t, void *array, size_t count, size_t size)
+/* How many attempts the stream that `*stream`'s packets belong to holds,
+ * with *stream set to that stream (a forward's target never forwards).
+ * One array index in the common case. */
+static inline unsigned attempts_of_stream(const tcpconn_streams *t, uint32_t *stream)
 {
-    return t->alloc.realloc(t->alloc.ctx, array, count * size);
+    unsigned slot = slot_of(t, *stream);
+    return slot == SLOT_ONE ? 1 : attempts_of_other_stream(t, stream, slot);
 }
 
+/* Attempt `number` (1-based, at most attempts_of_stream()) of `stream`. */
+static tcpconn_attempt *attempt_of(const tcpconn_streams *t, uint32_t stream, unsigned number)
+{
+    STEPS(t, 1);
+    uint32_t index = 0;
+    if (number == 1)
+        return record(t, &t->first, stream);
+    map_get(t, &t->links, stream_key(stream, number), &index);
+    return record(t, &t->later, index);
+}
+
+/* Claims stream's slot (whose records past first.used are uninitialised). */
 static tcpconn_attempt *first_slot(tcpconn_streams *t, uint32_t stream)
 {
-    if (stream >= t->first_len) {
-        size_t len = t->first_len ? t->first_len : INITIAL_STREAMS;
-        while (len <= stream)
-            len *= 2;
-        t->first = grow(t, t->first, len, sizeof *t->first);
-        if (t->zeek)
-            t->zeek_first = grow(t, t->zeek_first, len, sizeof *t->zeek_first);
-        t->first_len = len;
+    if (stream >= t->first.cap) {
+        size_t old_cap = t->first.cap;
+        records_reserve(t, &t->first, (size_t)stream + 1, INITIAL_STREAMS);
+        t->slots = grow(t, t->slots, t->first.cap, sizeof *t->slots);
+        memset(t->slots + old_cap, SLOT_EMPTY, t->first.cap - old_cap);
     }
-    if (stream >= t->first_used) {
-        /* Streams are numbered densely, so this is normally one slot. */
-        memset(t->first + t->first_used, 0, (stream + 1 - t->first_used) * sizeof *t->first);
-        t->first_used = stream + 1;
-    }
-    return &t->first[stream];
+    if (stream >= t->first.used)
+        t->first.used = (size_t)stream + 1; /* streams are dense: normally one more */
+    return record(t, &t->first, stream);
 }
 
-/* Appends a later attempt and returns its 1-based index. */
-static uint32_t append_later(tcpconn_streams *t)
+/* A new attempt after the `count` of `stream`, in `later`. */
+static tcpconn_attempt *append_later(tcpconn_streams *t, uint32_t stream, unsigned count)
 {
-    if (t->later_len == t->later_cap) {
-        size_t cap = t->later_cap ? t->later_cap * 2 : 64;
-        t->later = grow(t, t->later, cap, sizeof *t->later);
-        if (t->zeek)
-            t->zeek_later = grow(t, t->zeek_later, cap, sizeof *t->zeek_later);
-        t->later_cap = cap;
-    }
-    t->later_len++;
-    return (uint32_t)t->later_len;
-}
-
-static tcpconn_zeek *zeek_of(const tcpconn_streams *t, const tcpconn_attempt *a)
-{
-    if (!t->zeek)
-        return NULL;
-    if (a >= t->first && a < t->first + t->first_len)
-        return &t->zeek_first[a - t->first];
-    return &t->zeek_later[a - t->later];
-}
-
-const tcpconn_zeek *tcpconn_streams_zeek(const tcpconn_streams *t, const tcpconn_attempt *a)
-{
-    return zeek_of(t, a);
+    records_reserve(t, &t->later, t->later.used + 1, INITIAL_LATER);
+    uint32_t index = (uint32_t)t->later.used++;
+    set_slot(t, stream, SLOT_SEVERAL);
+    map_set(t, &t->links, stream_key(stream, 0), count + 1);
+    map_set(t, &t->links, stream_key(stream, count + 1), index);
+    return record(t, &t->later, index);
 }
 
 /* The 4-tuple with the initiator's endpoint first, as a hash (never 0). */
@@ -171,84 +333,29 @@ static uint64_t tuple_key(const tcpconn_segment *s, bool from_initiator)
     return h | 1;
 }
 
-static size_t retry_slot(const retry_index *r, uint64_t key)
-{
-    size_t mask = r->slots - 1;
-    size_t i = (size_t)(key >> 17) & mask;
-    while (r->keys[i] != 0 && r->keys[i] != key)
-        i = (i + 1) & mask;
-    return i;
-}
-
-static void retry_grow(tcpconn_streams *t)
-{
-    retry_index *r = &t->retries;
-    retry_index bigger = { 0 };
-    bigger.slots = r->slots ? r->slots * 2 : INITIAL_RETRY_SLOTS;
-    bigger.keys = grow(t, NULL, bigger.slots, sizeof *bigger.keys);
-    bigger.streams = grow(t, NULL, bigger.slots, sizeof *bigger.streams);
-    memset(bigger.keys, 0, bigger.slots * sizeof *bigger.keys);
-    for (size_t i = 0; i < r->slots; i++) {
-        if (r->keys[i] == 0)
-            continue;
-        size_t j = retry_slot(&bigger, r->keys[i]);
-        bigger.keys[j] = r->keys[i];
-        bigger.streams[j] = r->streams[i];
-        bigger.used++;
-    }
-    t->alloc.free(t->alloc.ctx, r->keys);
-    t->alloc.free(t->alloc.ctx, r->streams);
-    *r = bigger;
-}
-
-static void retry_set(tcpconn_streams *t, uint64_t key, uint32_t stream)
-{
-    if ((t->retries.used + 1) * 2 > t->retries.slots)
-        retry_grow(t);
-    size_t i = retry_slot(&t->retries, key);
-    if (t->retries.keys[i] == 0) {
-        t->retries.keys[i] = key;
-        t->retries.used++;
-    }
-    t->retries.streams[i] = stream;
-}
-
-/* The stream last remembered for this 4-tuple, if any. */
-static bool retry_get(const tcpconn_streams *t, uint64_t key, uint32_t *stream)
-{
-    if (t->retries.used == 0)
-        return false;
-    size_t i = retry_slot(&t->retries, key);
-    if (t->retries.keys[i] == 0)
-        return false;
-    *stream = t->retries.streams[i];
-    return true;
-}
-
-/* The latest attempt of a stream, and its number. */
-static tcpconn_attempt *latest_of(tcpconn_streams *t, uint32_t stream, unsigned *number,
-                                  uint32_t *index)
-{
-    tcpconn_attempt *a = first_of(t, stream);
-    *number = 1;
-    *index = 0; /* 0: the stream's first attempt, else 1-based in `later` */
-    while (a != NULL && a->next) {
-        *index = a->next;
-        a = &t->later[a->next - 1];
-        (*number)++;
-    }
-    return a;
-}
-
 static tcpconn_place place_of(const tcpconn_attempt *a, uint32_t stream, unsigned number,
-                              unsigned now)
+                              unsigned count, unsigned now)
 {
-    tcpconn_place p = { a, stream, number, number > 1 || (a != NULL && a->next != 0), now };
+    tcpconn_place p = { a, stream, number, count > 1, now };
     return p;
 }
 
-/* Starts attempt `a` with `s` and counts it for its server. */
-static unsigned begin_attempt(tcpconn_streams *t, tcpconn_attempt *a, const tcpconn_segment *s)
+/* What the table keeps track of when a segment changed `a` (in `stream`). */
+static void note_transitions(tcpconn_streams *t, const tcpconn_attempt *a, uint32_t stream,
+                             const tcpconn_segment *s, unsigned now)
+{
+    if (now & TCPCONN_NOW_CLOSED)
+        tcpconn_servers_close(t->servers, a->server);
+    /* Wireshark 4.4 and later give a same-ISN retry on these ports a new
+     * stream. */
+    if (now & TCPCONN_NOW_RETRYABLE)
+        map_set(t, &t->retries, tuple_key(s, tcpconn_attempt_from_initiator(a, s->orientation)),
+                stream);
+}
+
+/* Starts attempt `a` of `stream` with `s` and counts it for its server. */
+static unsigned begin_attempt(tcpconn_streams *t, tcpconn_attempt *a, uint32_t stream,
+                              const tcpconn_segment *s)
 {
     tcpconn_zeek *z = zeek_of(t, a);
     if (z != NULL)
@@ -259,8 +366,7 @@ static unsigned begin_attempt(tcpconn_streams *t, tcpconn_attempt *a, const tcpc
     a->server = tcpconn_servers_id(t->servers, server);
     a->server_index = tcpconn_servers_count_attempt(t->servers, a->server);
     a->concurrent = tcpconn_servers_open(t->servers, a->server);
-    if (now & TCPCONN_NOW_CLOSED)
-        tcpconn_servers_close(t->servers, a->server);
+    note_transitions(t, a, stream, s, now);
     t->attempts++;
     return now;
 }
@@ -270,16 +376,10 @@ static unsigned continue_attempt(tcpconn_streams *t, tcpconn_attempt *a, uint32_
                                  const tcpconn_segment *s)
 {
     unsigned now = tcpconn_attempt_segment(a, s);
-    if (now & TCPCONN_NOW_CLOSED)
-        tcpconn_servers_close(t->servers, a->server);
     tcpconn_zeek *z = zeek_of(t, a);
     if (z != NULL)
         tcpconn_zeek_segment_in(z, s);
-    /* A RST or FIN before the handshake completed: Wireshark 4.4 and later
-     * give a same-ISN retry on these ports a new stream. */
-    if ((s->flags & (TCPCONN_RST | TCPCONN_FIN)) && (a->flags & TCPCONN_A_ISN_KNOWN) &&
-        !(a->flags & TCPCONN_A_CONNECTED))
-        retry_set(t, tuple_key(s, tcpconn_attempt_from_initiator(a, s->orientation)), stream);
+    note_transitions(t, a, stream, s, now);
     return now;
 }
 
@@ -290,97 +390,110 @@ static tcpconn_place open_stream(tcpconn_streams *t, uint32_t stream, const tcpc
     tcpconn_attempt *slot = first_slot(t, stream);
     bool opens = (s->flags & (TCPCONN_SYN | TCPCONN_RST)) == TCPCONN_SYN;
     uint32_t earlier;
-    if (opens && t->retries.used > 0) {
-        /* A bare SYN comes from the initiator, a SYN-ACK from the responder. */
-        uint64_t key = tuple_key(s, !(s->flags & TCPCONN_ACK));
-        if (retry_get(t, key, &earlier) && earlier != stream) {
-            unsigned number;
-            uint32_t index;
-            tcpconn_attempt *a = latest_of(t, earlier, &number, &index);
-            if (a != NULL && tcpconn_attempt_is_retried_by(a, s)) {
-                slot->first_frame = s->frame;
-                slot->decision = DECISION_ALIAS;
-                slot->next = earlier;
-                unsigned now = continue_attempt(t, a, earlier, s);
-                return place_of(a, earlier, number, now);
-            }
-            /* A newer attempt on these ports: retries now belong to it. */
-            if (!(s->flags & TCPCONN_ACK))
-                retry_set(t, key, stream);
+    /* A bare SYN comes from the initiator, a SYN-ACK from the responder. */
+    uint64_t key = opens && t->retries.used > 0 ? tuple_key(s, !(s->flags & TCPCONN_ACK)) : 0;
+    if (key != 0 && map_get(t, &t->retries, key, &earlier) && earlier != stream) {
+        unsigned count = attempts_of_stream(t, &earlier);
+        tcpconn_attempt *a = count ? attempt_of(t, earlier, count) : NULL;
+        if (a != NULL && tcpconn_attempt_is_retried_by(a, s)) {
+            set_slot(t, stream, SLOT_FORWARD);
+            map_set(t, &t->links, stream_key(stream, 0), earlier);
+            unsigned now = continue_attempt(t, a, earlier, s);
+            return place_of(a, earlier, count, count, now);
         }
+        /* A newer attempt on these ports: retries now belong to it. */
+        if (!(s->flags & TCPCONN_ACK))
+            map_set(t, &t->retries, key, stream);
     }
-    unsigned now = begin_attempt(t, slot, s);
-    return place_of(slot, stream, 1, now);
+    set_slot(t, stream, SLOT_ONE);
+    unsigned now = begin_attempt(t, slot, stream, s);
+    return place_of(slot, stream, 1, 1, now);
 }
 
 tcpconn_place tcpconn_streams_segment(tcpconn_streams *t, uint32_t stream, const tcpconn_segment *s)
 {
     if (!(s->flags & (TCPCONN_SYN | TCPCONN_FIN | TCPCONN_RST)))
         t->saw_plain_segment = true;
-    stream = resolve(t, stream);
-    unsigned number;
-    uint32_t latest;
-    tcpconn_attempt *a = latest_of(t, stream, &number, &latest);
-    if (a == NULL)
+    unsigned count = attempts_of_stream(t, &stream);
+    if (count == 0)
         return open_stream(t, stream, s);
 
-    if (number >= TCPCONN_MAX_ATTEMPTS_PER_STREAM || !tcpconn_attempt_is_superseded_by(a, s)) {
+    tcpconn_attempt *a = attempt_of(t, stream, count);
+    if (count >= TCPCONN_MAX_ATTEMPTS_PER_STREAM || !tcpconn_attempt_is_superseded_by(a, s)) {
         unsigned now = continue_attempt(t, a, stream, s);
-        return place_of(a, stream, number, now);
+        return place_of(a, stream, count, count, now);
     }
-    /* Appending may move the array, so the latest is found again by index. */
-    uint32_t index = append_later(t);
-    (latest ? &t->later[latest - 1] : &t->first[stream])->next = index;
-    a = &t->later[index - 1];
-    unsigned now = begin_attempt(t, a, s);
-    return place_of(a, stream, number + 1, now);
+    a = append_later(t, stream, count);
+    unsigned now = begin_attempt(t, a, stream, s);
+    return place_of(a, stream, count + 1, count + 1, now);
 }
 
 bool tcpconn_streams_plain_segment(tcpconn_streams *t, uint32_t stream, uint16_t flags,
                                    int64_t time_ns, tcpconn_place *place)
 {
-    if (t->zeek)
+    if (t->layout.zeek)
         return false;
-    stream = resolve(t, stream);
-    unsigned number;
-    uint32_t latest;
-    tcpconn_attempt *a = latest_of(t, stream, &number, &latest);
+    unsigned count = attempts_of_stream(t, &stream);
+    if (count == 0)
+        return false;
+    tcpconn_attempt *a = attempt_of(t, stream, count);
     /* Without SYN it supersedes nothing, without RST or FIN it closes
      * nothing and marks no retry. */
-    if (a == NULL || !tcpconn_attempt_plain_segment(a, flags, time_ns))
+    if (!tcpconn_attempt_plain_segment(a, flags, time_ns))
         return false;
     t->saw_plain_segment = true;
-    *place = place_of(a, stream, number, 0);
+    *place = place_of(a, stream, count, count, 0);
     return true;
+}
+
+/* The number of the latest attempt of `stream` (holding `count`) begun by
+ * `frame`, or 1 when none was: attempts begin in frame order, so a binary
+ * search finds it. */
+static unsigned attempt_begun_by(const tcpconn_streams *t, uint32_t stream, unsigned count,
+                                 uint32_t frame)
+{
+    unsigned low = 1, high = count;
+    while (low < high) {
+        unsigned middle = (low + high + 1) / 2;
+        if (attempt_of(t, stream, middle)->first_frame <= frame)
+            low = middle;
+        else
+            high = middle - 1;
+    }
+    return low;
 }
 
 /* The latest attempt of the stream whose SYN the ICMP error quotes, among
  * those begun by the error's frame: looked up again after the capture was
  * read, an error must not go to an attempt that began after it. */
-static tcpconn_place quoted(const tcpconn_streams *t, uint32_t stream, const tcpconn_icmp_error *e)
+static tcpconn_attempt *quoted(const tcpconn_streams *t, uint32_t stream,
+                               const tcpconn_icmp_error *e, tcpconn_place *place)
 {
-    stream = resolve(t, stream);
-    tcpconn_place found = place_of(NULL, stream, 0, 0);
-    unsigned n = 1;
-    for (const tcpconn_attempt *a = first_of(t, stream); a != NULL && a->first_frame <= e->frame;
-         a = next_of(t, a), n++) {
-        if (tcpconn_attempt_matches_icmp(a, e))
-            found = place_of(a, stream, n, 0);
+    unsigned count = attempts_of_stream(t, &stream);
+    *place = place_of(NULL, stream, 0, count, 0);
+    for (unsigned n = count ? attempt_begun_by(t, stream, count, e->frame) : 0; n >= 1; n--) {
+        tcpconn_attempt *a = attempt_of(t, stream, n);
+        if (a->first_frame <= e->frame && tcpconn_attempt_matches_icmp(a, e)) {
+            *place = place_of(a, stream, n, count, 0);
+            return a;
+        }
     }
-    return found;
+    return NULL;
 }
 
 tcpconn_place tcpconn_streams_quoted_attempt(const tcpconn_streams *t, uint32_t stream,
                                              const tcpconn_icmp_error *e)
 {
-    return quoted(t, stream, e);
+    tcpconn_place p;
+    quoted(t, stream, e, &p);
+    return p;
 }
 
 tcpconn_place tcpconn_streams_icmp(tcpconn_streams *t, uint32_t stream, const tcpconn_icmp_error *e)
 {
-    tcpconn_place p = quoted(t, stream, e);
-    if (p.attempt != NULL) {
-        tcpconn_attempt *a = (tcpconn_attempt *)p.attempt;
+    tcpconn_place p;
+    tcpconn_attempt *a = quoted(t, stream, e, &p);
+    if (a != NULL) {
         p.now = tcpconn_attempt_icmp(a, e);
         if (p.now & TCPCONN_NOW_CLOSED)
             tcpconn_servers_close(t->servers, a->server);
@@ -388,16 +501,23 @@ tcpconn_place tcpconn_streams_icmp(tcpconn_streams *t, uint32_t stream, const tc
     return p;
 }
 
+/* tcpconn_streams_attempt_at() for a stream whose slot is not SLOT_ONE. */
+static tcpconn_place attempt_at_in_other_stream(const tcpconn_streams *t, uint32_t stream,
+                                                unsigned slot, uint32_t frame)
+{
+    unsigned count = attempts_of_other_stream(t, &stream, slot);
+    if (count == 0)
+        return place_of(NULL, stream, 1, 0, 0);
+    unsigned n = attempt_begun_by(t, stream, count, frame);
+    return place_of(attempt_of(t, stream, n), stream, n, count, 0);
+}
+
 tcpconn_place tcpconn_streams_attempt_at(const tcpconn_streams *t, uint32_t stream, uint32_t frame)
 {
-    stream = resolve(t, stream);
-    const tcpconn_attempt *a = first_of(t, stream);
-    unsigned n = 1;
-    for (const tcpconn_attempt *next; a != NULL && (next = next_of(t, a)) != NULL; a = next, n++) {
-        if (next->first_frame > frame)
-            break;
-    }
-    return place_of(a, stream, n, 0);
+    unsigned slot = slot_of(t, stream);
+    if (slot == SLOT_ONE)
+        return place_of(record(t, &t->first, stream), stream, 1, 1, 0);
+    return attempt_at_in_other_stream(t, stream, slot, frame);
 }
 
 void tcpconn_streams_frame_seen(tcpconn_streams *t, int64_t time_ns)
@@ -455,10 +575,11 @@ static void heap_pop(open_heap *h)
  * attempts began (tcp.stream numbers are handed out in frame order). */
 static tcpconn_attempt *next_in_capture_order(tcpconn_streams *t, size_t *i, size_t *j)
 {
-    while (*i < t->first_used && (t->first[*i].first_frame == 0 || is_alias(&t->first[*i])))
+    while (*i < t->first.used &&
+           (slot_of(t, (uint32_t)*i) == SLOT_EMPTY || slot_of(t, (uint32_t)*i) == SLOT_FORWARD))
         (*i)++;
-    tcpconn_attempt *a = *i < t->first_used ? &t->first[*i] : NULL;
-    tcpconn_attempt *b = *j < t->later_len ? &t->later[*j] : NULL;
+    tcpconn_attempt *a = *i < t->first.used ? record(t, &t->first, *i) : NULL;
+    tcpconn_attempt *b = *j < t->later.used ? record(t, &t->later, *j) : NULL;
     if (a != NULL && (b == NULL || a->first_frame <= b->first_frame)) {
         (*i)++;
         return a;
@@ -503,8 +624,8 @@ size_t tcpconn_streams_attempts(const tcpconn_streams *t)
 
 size_t tcpconn_streams_bytes(const tcpconn_streams *t)
 {
-    size_t per_attempt = sizeof(tcpconn_attempt) + (t->zeek ? sizeof(tcpconn_zeek) : 0);
-    size_t per_retry = sizeof *t->retries.keys + sizeof *t->retries.streams;
-    return sizeof *t + (t->first_used + t->later_len) * per_attempt + t->retries.slots * per_retry +
+    size_t records = (t->first.used + t->later.used) * t->layout.size;
+    size_t slots = t->first.cap * sizeof *t->slots;
+    return sizeof *t + records + slots + map_bytes(&t->links) + map_bytes(&t->retries) +
            tcpconn_servers_bytes(t->servers);
 }

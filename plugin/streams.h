@@ -89,4 +89,10 @@ const tcpconn_capture *tcpconn_streams_capture(const tcpconn_streams *t);
 size_t tcpconn_streams_attempts(const tcpconn_streams *t);
 size_t tcpconn_streams_bytes(const tcpconn_streams *t);
 
+#ifdef TCPCONN_STREAMS_STEPS
+/* Built for the fuzz targets only: attempts visited and hash slots probed
+ * so far, to bound the work per packet. */
+size_t tcpconn_streams_steps(const tcpconn_streams *t);
+#endif
+
 #endif /* TCPCONN_STREAMS_H */

@@ -7,6 +7,7 @@ plain tshark TCP fields, grouped into attempts by a small independent oracle
 below.
 """
 import collections
+import csv
 import os
 import re
 import subprocess
@@ -64,7 +65,9 @@ def oracle(capture):
       its SYN is kept for that SYN;
     - the handshake completes at the first client segment that acknowledges
       the server's SYN, a client ACK whose SYN-ACK the capture lacks, or a
-      server segment past its ISN+1 or acknowledging the client's SYN.
+      server segment past its ISN+1 or acknowledging the client's SYN;
+      never after the client's RST or FIN, or the server's RST, that came
+      after the server's SYN and before the handshake completed.
     Endpoints are told apart by their ports: source routes and Mobile IPv6
     make header addresses differ from the ones TCP uses.
     Returns {(client_port, server_port): [(syn_count, connect_seconds or None), ...]}."""
@@ -92,7 +95,7 @@ def oracle(capture):
                 a["server_isn"] = seq  # simultaneous open
                 continue
             a = current[key] = dict(client=src, server=dst, isn=seq, start=t, syns=1,
-                                    server_isn=None, connect=None, torn_down=False)
+                                    server_isn=None, connect=None, torn_down=False, over=False)
             early = early_synack.pop((dst, src), None)
             if early is not None and early[1] == (seq + 1) % 2**32:
                 a["server_isn"] = early[0]
@@ -104,7 +107,7 @@ def oracle(capture):
             continue
         if src == a["server"] and syn and ack_flag and a["server_isn"] is None:
             a["server_isn"] = seq
-        if a["connect"] is None:
+        if a["connect"] is None and not a["over"]:
             known = a["server_isn"] is not None
             if src == a["client"]:
                 done = ack_flag and (after(ack, a["server_isn"]) if known
@@ -116,6 +119,8 @@ def oracle(capture):
                         and 0 < (ack - a["isn"]) % 2**32 <= 2**24))
             if done:
                 a["connect"] = t - a["start"]
+            elif known and (rst or (flags & 0x01 and src == a["client"])):
+                a["over"] = True  # given up or reset after the server's SYN
         if rst:
             a["torn_down"] = True
     return {k: [(a["syns"], a["connect"]) for a in v] for k, v in found.items()}
@@ -152,7 +157,39 @@ def expected_tree(folder, name, labels):
                 reason == "half-open" and connect is not None):
             n[(CONNECT_TIME,)] += 1
             n[(CONNECT_TIME, connect_bucket(connect))] += 1
+    # Connects to a name, from connects.tsv (the application's own report).
+    server_of = {label["client"]: label["server"] for label in labels}
+    for row in read_connects(folder).get(name, []):
+        if not row["name"]:
+            continue
+        attempts = row["attempts"].split(",")
+        if row["outcome"] == "failed":
+            result = "failed"
+        elif row["via"] == server_of[attempts[0]]:
+            result = "connected"
+        else:
+            result = "connected-after-fallback"
+        for path in [(NAMES,), (NAMES, row["name"]), (NAMES, row["name"], result)]:
+            n[path] += 1
+        if result == "connected-after-fallback":
+            n[(LOST,)] += 1
+            n[(LOST, row["name"])] += 1
     return dict(n)
+
+
+NAMES = "Connects by server name"
+LOST = "Time lost to fallbacks in ms, by server name"
+
+
+def read_connects(folder):
+    """connects.tsv of a folder, by file (empty when it has none)."""
+    path = os.path.join(folder, "connects.tsv")
+    by_file = collections.defaultdict(list)
+    if os.path.exists(path):
+        with open(path, newline="") as f:
+            for row in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
+                by_file[row["file"]].append(row)
+    return by_file
 
 
 class StatisticsTree(unittest.TestCase):

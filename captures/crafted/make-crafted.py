@@ -797,6 +797,24 @@ def early_close():
     return cap
 
 
+def late_ack():
+    """The client's ACK is lost, so the server re-sends its SYN-ACK: half-open, until data shows the
+    ACK arrived after all. A fuzz finding: one pass showed half-open as final at the client's FIN."""
+    cap = Capture("late-ack-v4.pcap")
+    c = Conn(cap, False, 59101, sport=25, cisn=91000, sisn=95000).handshake()
+    c.synack(dt=1.0).ack().client_fin(dt=0.01)
+    c.reply(b"220 mail.example ESMTP\r\n", dt=0.002).server_fin().ack()
+    cap.label(c, "closed-before-data", "SYN-ACK re-sent after the ACK, the client ACKs again and "
+              "closes at once; its FIN completes the server's handshake and the server still sends "
+              "its banner: half-open (provisional) in one pass until that data")
+    c = Conn(cap, False, 59102, sport=25, cisn=92000, sisn=96000).syn(dt=0.5).synack()
+    c.seg(False, "R", c.sseq, 0, dt=0.001)
+    c.ack(dt=0.0001)
+    cap.label(c, "half-open", "the server resets before the ACK; the client's ACK, captured after "
+              "the RST (merged interfaces), completes no handshake")
+    return cap
+
+
 def flag_sweep():
     """A scanner's flag sweep: segments with SYN, ACK and RST all set are no SYN-ACK and name no server;
     the ports do."""
@@ -853,7 +871,7 @@ def main():
             concurrency(), tunnel_in_fragments(), source_route(), ipv6_extension_headers(),
             windows_retry(False), windows_retry(True), stale_ack(), reordered(False), reordered(True),
             mid_stream_roles(), bare_syn(), icmp_repeat(), icmp_concurrency(), handshake_only(),
-            early_close(), flag_sweep(), failures_begin()]
+            early_close(), flag_sweep(), failures_begin(), late_ack()]
     caps += link_types()
     rows = []
     for cap in caps:

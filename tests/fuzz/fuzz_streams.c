@@ -68,6 +68,12 @@ enum {
     KIND_ICMP_ABOUT_B,
 };
 
+/* The table's steps (attempts visited, hash slots probed) for one packet
+ * fed or looked up: a constant, however many came before, so no input has a
+ * quadratic path. A lookup walks at most the attempts of one stream, with a
+ * hash lookup each (the corpora need at most 2 steps per attempt). */
+#define MAX_STEPS_PER_EVENT (8 * TCPCONN_MAX_ATTEMPTS_PER_STREAM)
+
 /* What the documentation promises a stream costs (README, zeek.h). */
 #define BYTES_PER_ATTEMPT 56
 /* The table itself, the first blocks of its hash tables: the inputs have 8
@@ -123,6 +129,7 @@ typedef struct {
     tcpconn_outcome first_final; /* the first such */
     unsigned verdicts;           /* times it reported TCPCONN_NOW_VERDICT */
     bool described;              /* its words were made at least once */
+    const char *zeek_state;      /* the Zeek conn_state last described */
     unsigned deciding_frames;
 } attempt_log;
 
@@ -135,7 +142,6 @@ static fed_frame fed[MAX_EVENTS];
 /* FUZZ_TRACE=1 in the environment: what each frame did, on stderr (to turn
  * a finding into a unit test). */
 static bool tracing;
-static bool strict;
 
 static attempt_log *log_of(attempt_id id)
 {
@@ -193,7 +199,7 @@ static bool same_outcome(const tcpconn_outcome *x, const tcpconn_outcome *y)
 /* Every output tcpconn makes from a record: the sentence (also cut short),
  * the expert text, the names, the Zeek fields. */
 static void describe_everything(const tcpconn_streams *t, const tcpconn_attempt *a,
-                                const tcpconn_outcome *o, uint8_t cut)
+                                const tcpconn_outcome *o, uint8_t cut, attempt_log *log)
 {
     const tcpconn_capture *c = tcpconn_streams_capture(t);
     FUZZ_CHECK((unsigned)o->reason < TCPCONN_REASON_COUNT);
@@ -204,16 +210,16 @@ static void describe_everything(const tcpconn_streams *t, const tcpconn_attempt 
     FUZZ_CHECK(o->expert == TCPCONN_EXPERT_NONE || ((unsigned)o->expert < TCPCONN_EXPERT_COUNT &&
                                                     tcpconn_experts[o->expert].summary != NULL));
 
+    /* IPv4 or IPv6 words as the input says, in full and then cut short. */
+    bool v6 = cut & 1;
     char sentence[512];
-    for (int v6 = 0; v6 < 2; v6++) {
-        tcpconn_describe(a, o, c, "198.51.100.20:443", v6, sentence, sizeof sentence);
-        size_t len = strlen(sentence);
-        FUZZ_CHECK(len > 0 && len < sizeof sentence - 1);
-    }
+    tcpconn_describe(a, o, c, "198.51.100.20:443", v6, sentence, sizeof sentence);
+    size_t len = strlen(sentence);
+    FUZZ_CHECK(len > 0 && len < sizeof sentence - 1);
     /* A buffer too small for the sentence gets a terminated start of it. */
-    size_t small = 1 + cut % 64;
-    memset(sentence, 'x', sizeof sentence);
-    tcpconn_describe(a, o, c, "198.51.100.20:443", cut & 1, sentence, small);
+    size_t small = 1 + cut / 2 % 64;
+    memset(sentence, 'x', small + 1);
+    tcpconn_describe(a, o, c, "198.51.100.20:443", v6, sentence, small);
     FUZZ_CHECK(strlen(sentence) < small);
     FUZZ_CHECK(sentence[small] == 'x');
 
@@ -227,7 +233,11 @@ static void describe_everything(const tcpconn_streams *t, const tcpconn_attempt 
     const tcpconn_zeek *z = tcpconn_streams_zeek(t, a);
     if (z != NULL) {
         const char *state = tcpconn_zeek_conn_state(z);
-        FUZZ_CHECK(state != NULL && tcpconn_zeek_conn_state_meaning(state) != NULL);
+        FUZZ_CHECK(state != NULL);
+        /* Its meaning depends on the state alone: looked up when it changed. */
+        if (state != log->zeek_state)
+            FUZZ_CHECK(tcpconn_zeek_conn_state_meaning(state) != NULL);
+        log->zeek_state = state;
         char history[TCPCONN_ZEEK_HISTORY_MAX + 1];
         tcpconn_zeek_history(z, history);
         FUZZ_CHECK(strlen(history) <= TCPCONN_ZEEK_HISTORY_MAX);
@@ -259,14 +269,23 @@ static void note_first_pass(const tcpconn_streams *t, fed_frame *f, const tcpcon
                 f->frame, p->stream, p->number, p->now, tcpconn_reason_name(log->last.reason),
                 log->last.provisional ? " (provisional)" : "", p->attempt->flags,
                 p->attempt->decision);
-    /* The words, wherever what they say may have changed. */
-    if (new_attempt || p->now != 0 || !same_outcome(&before, &log->last) ||
+    /* The words, wherever the outcome they tell may have changed. */
+    if (new_attempt || !same_outcome(&before, &log->last) ||
         before.provisional != log->last.provisional || before.expert != log->last.expert ||
         before.ended_by != log->last.ended_by ||
         before.capture_stopped != log->last.capture_stopped) {
-        describe_everything(t, p->attempt, &log->last, cut);
+        describe_everything(t, p->attempt, &log->last, cut, log);
         log->described = true;
     }
+}
+
+/* The steps the table took since `*before`, against the bound; then
+ * `*before` is now. */
+static void check_steps(const tcpconn_streams *t, size_t *before, uint32_t frame)
+{
+    size_t now = tcpconn_streams_steps(t);
+    FUZZ_CHECK_FRAME(frame, now - *before <= MAX_STEPS_PER_EVENT);
+    *before = now;
 }
 
 /* The memory the table reports, against what the documentation says. */
@@ -282,10 +301,12 @@ static void check_second_pass(tcpconn_streams *t, size_t frames, uint8_t cut)
 {
     const tcpconn_capture *c = tcpconn_streams_capture(t);
     FUZZ_CHECK(c->complete);
+    size_t steps = tcpconn_streams_steps(t);
     for (size_t i = 0; i < frames; i++) {
         const fed_frame *f = &fed[i];
         tcpconn_place p = f->icmp ? tcpconn_streams_quoted_attempt(t, f->stream, &f->error)
                                   : tcpconn_streams_attempt_at(t, f->stream, f->frame);
+        check_steps(t, &steps, f->frame);
         FUZZ_CHECK_FRAME(f->frame, (p.attempt != NULL) == f->first_pass.found);
         if (p.attempt == NULL)
             continue;
@@ -296,18 +317,17 @@ static void check_second_pass(tcpconn_streams *t, size_t frames, uint8_t cut)
         FUZZ_CHECK_FRAME(f->frame, !o.provisional);
         FUZZ_CHECK_FRAME(f->frame, o.reason != TCPCONN_IN_PROGRESS);
         attempt_log *log = log_of(f->first_pass);
+        /* An outcome shown as final while reading never changes: not the
+         * last one, nor the first. */
         if (!log->last.provisional)
             FUZZ_CHECK_FRAME(f->frame, same_outcome(&o, &log->last));
-        /* FUZZ_STRICT=1: also every reason shown as final while reading
-         * stays, not only the last one (hostile sequences still break
-         * this: docs/fuzzing.md). */
-        if (strict && log->was_final)
-            FUZZ_CHECK_FRAME(f->frame, o.reason == log->first_final.reason);
+        if (log->was_final)
+            FUZZ_CHECK_FRAME(f->frame, same_outcome(&o, &log->first_final));
         FUZZ_CHECK_FRAME(f->frame, log->verdicts <= 1);
         /* The words once per attempt, on its deciding frame. */
         if (p.attempt->outcome_frame == f->frame) {
             log->deciding_frames++;
-            describe_everything(t, p.attempt, &o, cut);
+            describe_everything(t, p.attempt, &o, cut, log);
         }
     }
     for (size_t i = 0; i < used_log_count; i++) {
@@ -318,14 +338,21 @@ static void check_second_pass(tcpconn_streams *t, size_t frames, uint8_t cut)
     }
 }
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    tracing = getenv("FUZZ_TRACE") != NULL;
+    return 0;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < HEADER_LEN)
         return 0;
-    tracing = getenv("FUZZ_TRACE") != NULL;
-    strict = getenv("FUZZ_STRICT") != NULL;
     static const int64_t windows[4] = { 0, 1000000, 1000000000, 1000000000000 };
     static const int64_t starts[4] = { 0, 1795465897000000000, 4294967295000000000, 1 };
     uint8_t header = data[0];
@@ -337,6 +364,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int64_t time_ns = starts[header >> 3 & 3];
     uint32_t next_stream = 0;
     size_t frames = 0;
+    size_t steps = 0;
     forget_logs();
 
     size_t events = (size - HEADER_LEN) / EVENT_LEN;
@@ -394,10 +422,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 .checksum_bad = e[2] & 4,
                 .ip_checksum_bad = e[2] & 8,
             };
-            p = tcpconn_streams_segment(t, f->stream, &s);
+            /* As the dissector does: the shortcut first, when the flags allow. */
+            if (!tcpconn_streams_plain_segment(t, f->stream, s.flags, time_ns, &p))
+                p = tcpconn_streams_segment(t, f->stream, &s);
             /* Every segment of a connection TCP tracks has an attempt. */
             FUZZ_CHECK(p.attempt != NULL);
         }
+        check_steps(t, &steps, frame);
         note_first_pass(t, f, &p, e[3]);
         check_memory(t, next_stream, zeek);
     }

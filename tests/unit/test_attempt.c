@@ -240,7 +240,8 @@ static void test_refused(void)
     script_init(&s);
     client_syn(&s, 0);
     uint32_t rst = server_refuses(&s, 410000);
-    g_assert_cmpuint(s.now_flags, ==, TCPCONN_NOW_CLOSED | TCPCONN_NOW_VERDICT);
+    g_assert_cmpuint(s.now_flags, ==,
+                     TCPCONN_NOW_CLOSED | TCPCONN_NOW_VERDICT | TCPCONN_NOW_RETRYABLE);
     assert_outcome(&s, TCPCONN_REFUSED, TCPCONN_REFUSED);
     /* A same-ISN retry may still follow: not final in one pass, but the
      * refusal is a fact, so its expert item is already there. */
@@ -282,7 +283,7 @@ static void test_refused_same_isn_retries(void)
     g_assert_cmpuint(s.now_flags, ==, 0);
     g_assert_cmpuint(s.a.syns_after_decision, ==, 1);
     server_refuses(&s, 1 * MS);
-    g_assert_cmpuint(s.now_flags, ==, 0);
+    g_assert_cmpuint(s.now_flags, ==, TCPCONN_NOW_RETRYABLE); /* again: retry */
     client_syn(&s, 500 * MS);
     uint32_t last_rst = server_refuses(&s, 1 * MS);
     assert_outcome(&s, TCPCONN_REFUSED, TCPCONN_REFUSED);
@@ -336,6 +337,41 @@ static void test_superseded_by(void)
     g_assert_false(tcpconn_attempt_is_retried_by(&c.a, &retransmit));
 }
 
+/* TCPCONN_NOW_RETRYABLE: every RST or FIN before the handshake completed,
+ * from either side, once the initiator's ISN is known; never after the
+ * handshake, nor without the ISN. */
+static void test_retryable_transition(void)
+{
+    script s;
+    script_init(&s);
+    client_syn(&s, 0);
+    g_assert_cmpuint(s.now_flags & TCPCONN_NOW_RETRYABLE, ==, 0);
+    send(&s, true, RST, CLIENT_ISN + 1, 0, 0, 1 * MS); /* the client gives up */
+    g_assert_cmpuint(s.now_flags & TCPCONN_NOW_RETRYABLE, !=, 0);
+    client_syn(&s, 1000 * MS);
+    g_assert_cmpuint(s.now_flags & TCPCONN_NOW_RETRYABLE, ==, 0);
+    server_synack(&s, 1 * MS);
+    send(&s, true, FIN | ACK, CLIENT_ISN + 1, SERVER_ISN + 1, 0, 1 * MS); /* completes it */
+    g_assert_cmpuint(s.now_flags & TCPCONN_NOW_RETRYABLE, ==, 0);
+    send(&s, false, RST, SERVER_ISN + 1, 0, 0, 1 * MS);
+    g_assert_cmpuint(s.now_flags & TCPCONN_NOW_RETRYABLE, ==, 0);
+
+    /* The server's RST before the client's ACK: half-open, and retryable. */
+    script h;
+    script_init(&h);
+    client_syn(&h, 0);
+    server_synack(&h, 1 * MS);
+    send(&h, false, RST, SERVER_ISN + 1, 0, 0, 1 * MS);
+    g_assert_cmpuint(h.now_flags & TCPCONN_NOW_RETRYABLE, !=, 0);
+
+    /* Mid-stream, the initiator's ISN is unknown: nothing to retry. */
+    script m;
+    script_init(&m);
+    send(&m, true, ACK, CLIENT_ISN + 100, SERVER_ISN + 100, 10, 0);
+    send(&m, true, FIN | ACK, CLIENT_ISN + 110, SERVER_ISN + 100, 0, 1 * MS);
+    g_assert_cmpuint(m.now_flags & TCPCONN_NOW_RETRYABLE, ==, 0);
+}
+
 /* The server still holds an old connection on these ports: it answers the
  * SYN with an ACK for that one, the client's kernel resets it (RFC 9293
  * 3.10.7.3) and retransmits the SYN, which then connects. */
@@ -346,7 +382,8 @@ static void test_stale_ack_then_connects(void)
     client_syn(&s, 0);
     send(&s, false, ACK, 77777, 123456789, 0, 1 * MS);
     send(&s, true, RST, 123456789, 0, 0, 0);
-    g_assert_cmpuint(s.now_flags, ==, 0); /* no abort, no close */
+    /* No abort, no close; the SYN that follows may still retry. */
+    g_assert_cmpuint(s.now_flags, ==, TCPCONN_NOW_RETRYABLE);
     g_assert_true(s.a.flags & TCPCONN_A_STALE_ACK);
     g_assert_cmpstr(tcpconn_reason_name(outcome(&s, false).reason), ==, "in-progress");
     client_syn(&s, 3000 * MS);
@@ -586,6 +623,26 @@ static void test_half_open_synack_after_ack(void)
     assert_outcome(&s, TCPCONN_HALF_OPEN, TCPCONN_HALF_OPEN);
 }
 
+/* Fuzz finding: the client connects and closes at once, but its ACK was
+ * lost, so the server re-sends its SYN-ACK; the client's FIN completes the
+ * server's handshake and the server still sends its banner. Half-open until
+ * that data, so not final while reading. */
+static void test_half_open_until_data_after_close(void)
+{
+    script s;
+    script_init(&s);
+    handshake(&s);
+    server_synack(&s, 1000 * MS);
+    client_ack(&s, 1 * MS);
+    send(&s, true, FIN | ACK, CLIENT_ISN + 1, SERVER_ISN + 1, 0, 1 * MS);
+    g_assert_cmpint(outcome(&s, false).reason, ==, TCPCONN_HALF_OPEN);
+    g_assert_true(provisional(&s));
+    send(&s, false, ACK, SERVER_ISN + 1, CLIENT_ISN + 2, 20, 1 * MS); /* the banner */
+    assert_outcome(&s, TCPCONN_CLOSED_BEFORE_DATA, TCPCONN_CLOSED_BEFORE_DATA);
+    g_assert_false(provisional(&s));
+    g_assert_cmpint(outcome(&s, true).ended_by, ==, TCPCONN_SIDE_CLIENT);
+}
+
 /* A responder that answers with a SYN of its own and nothing completes. */
 static void test_half_open_bare_syn_answer(void)
 {
@@ -618,6 +675,34 @@ static void test_aborted_rst_after_synack(void)
     assert_outcome(&s, TCPCONN_ABORTED_BY_CLIENT, TCPCONN_ABORTED_BY_CLIENT);
     g_assert_cmpuint(s.a.outcome_frame, ==, rst);
     g_assert_cmpint(outcome(&s, true).ended_by, ==, TCPCONN_SIDE_CLIENT);
+}
+
+/* Fuzz finding: once the client gave up after the SYN-ACK (or the server
+ * reset it before the ACK), a later ACK completes no handshake: the final
+ * outcome shown at the FIN or RST stays, connected or not. */
+static void test_over_before_handshake_stays_unconnected(void)
+{
+    script s;
+    script_init(&s);
+    client_syn(&s, 0);
+    server_synack(&s, 1 * MS);
+    send(&s, true, FIN, CLIENT_ISN + 1, 0, 0, 1 * MS); /* FIN without ACK: no real TCP */
+    g_assert_false(provisional(&s));
+    g_assert_false(outcome(&s, false).connected);
+    send(&s, true, ACK, CLIENT_ISN + 2, SERVER_ISN + 1, 10, 1 * MS);
+    assert_outcome(&s, TCPCONN_ABORTED_BY_CLIENT, TCPCONN_ABORTED_BY_CLIENT);
+    g_assert_false(outcome(&s, true).connected);
+    g_assert_cmpuint(s.a.connect_us, ==, 0);
+
+    script h;
+    script_init(&h);
+    client_syn(&h, 0);
+    server_synack(&h, 1 * MS);
+    send(&h, false, RST, SERVER_ISN + 1, 0, 0, 1 * MS);
+    g_assert_false(provisional(&h));
+    client_ack(&h, 0); /* captured after the RST */
+    assert_outcome(&h, TCPCONN_HALF_OPEN, TCPCONN_HALF_OPEN);
+    g_assert_false(outcome(&h, true).connected);
 }
 
 static void test_aborted_rst_before_answer(void)
@@ -1126,6 +1211,7 @@ int main(int argc, char **argv)
     g_test_add_func("/attempt/refused/same-isn-retries", test_refused_same_isn_retries);
     g_test_add_func("/attempt/refused/then-retry-connects", test_refused_then_retry_connects);
     g_test_add_func("/attempt/superseded-by", test_superseded_by);
+    g_test_add_func("/attempt/retry/retryable-transition", test_retryable_transition);
     g_test_add_func("/attempt/stale-ack/then-connects", test_stale_ack_then_connects);
     g_test_add_func("/attempt/stale-ack/never-connects", test_stale_connection);
     g_test_add_func("/attempt/no-answer", test_no_answer);
@@ -1152,6 +1238,10 @@ int main(int argc, char **argv)
     g_test_add_func("/attempt/half-open/server-reset", test_half_open_reset_by_server);
     g_test_add_func("/attempt/half-open/synack-after-ack", test_half_open_synack_after_ack);
     g_test_add_func("/attempt/half-open/bare-syn-answer", test_half_open_bare_syn_answer);
+    g_test_add_func("/attempt/half-open/until-data-after-close",
+                    test_half_open_until_data_after_close);
+    g_test_add_func("/attempt/over-before-handshake/stays-unconnected",
+                    test_over_before_handshake_stays_unconnected);
     g_test_add_func("/attempt/aborted/rst-after-synack", test_aborted_rst_after_synack);
     g_test_add_func("/attempt/aborted/rst-before-answer", test_aborted_rst_before_answer);
     g_test_add_func("/attempt/aborted/fin", test_aborted_fin_before_handshake);
