@@ -131,11 +131,11 @@ static void add_member(tcpconn_connects *t, tcpconn_attempt_ref ref, uint32_t co
 }
 
 /* Whether an attempt that begins at `now` can fall back from `earlier`:
- * nothing has answered it yet and it was last heard of within the window,
- * or it failed within the window. An attempt that connected, or that the
- * server answered, ends the search. */
+ * nothing has answered it yet (when `unanswered_counts`) and it was last
+ * heard of within the window, or it failed within the window. An attempt
+ * that connected, or that the server answered, ends the search. */
 static bool falls_back_from(const tcpconn_connects *t, const tcpconn_attempt *earlier,
-                            const tcpconn_capture *capture, int64_t now)
+                            const tcpconn_capture *capture, int64_t now, bool unanswered_counts)
 {
     tcpconn_outcome o = tcpconn_outcome_of(earlier, capture);
     int64_t since;
@@ -143,7 +143,7 @@ static bool falls_back_from(const tcpconn_connects *t, const tcpconn_attempt *ea
     case TCPCONN_IN_PROGRESS:
     case TCPCONN_NO_ANSWER:
     case TCPCONN_CAPTURE_ENDED:
-        if (earlier->flags & TCPCONN_A_RESPONDER_SYN)
+        if (!unanswered_counts || (earlier->flags & TCPCONN_A_RESPONDER_SYN))
             return false; /* answered: the handshake is under way */
         since = tcpconn_attempt_end_ns(earlier);
         break;
@@ -180,9 +180,14 @@ static bool joins(const tcpconn_connects *t, const candidate *c, const tcpconn_a
     } else if (memcmp(c->server, b->server, TCPCONN_ENDPOINT_LEN) == 0) {
         return false;
     }
+    /* Without a name, a client's parallel connects to different servers on
+     * one port (a browser loading a page, a scan) would look like fallbacks:
+     * an attempt still unanswered only counts when the new one is in the
+     * other address family, as Happy Eyeballs does. */
+    bool unanswered_counts = b->name != 0 || c->server[0] != b->server[0];
     const tcpconn_attempt *latest = finder->attempt_of(finder->context, c->latest);
     return latest != NULL && !member_connected(latest, capture) &&
-           falls_back_from(t, latest, capture, b->time_ns);
+           falls_back_from(t, latest, capture, b->time_ns, unanswered_counts);
 }
 
 /* Makes a connect of the attempt `alone` and returns its 1-based index. */

@@ -590,21 +590,29 @@ static nstime_t nstime_from_ns(int64_t ns)
 }
 
 /* The connect's fields, in a subtree whose text is its sentence. */
+/* The connect's fields. An attempt that is a connect of its own (nearly
+ * all of them) gets only what filters on connects need: which connect, and
+ * how it ended; the place, count and address would repeat the attempt's
+ * own fields on every packet. A connect of several attempts gets a subtree
+ * whose text is its sentence. */
 static void add_connect(subtree *t, const tcpconn_shown *s)
 {
     const tcpconn_connect *c = s->connect;
     const tcpconn_connect_outcome *co = s->connect_outcome;
-    proto_tree *tree = t->tree;
-    if (!connect_wanted(tree))
-        return;
     proto_item *item = proto_tree_add_uint(subtree_of(t), hf_connect, t->tvb, 0, 0, c->id);
     proto_item_set_generated(item);
-    if (c->count > 1 && PTREE_DATA(tree)->visible) {
+    proto_tree *ct = proto_item_add_subtree(item, ett_connect);
+    if (c->count == 1) {
+        add_string(ct, hf_connect_result, t->tvb, tcpconn_connect_result_name(co->result));
+        if (co->result == TCPCONN_CONNECT_FAILED)
+            add_flag(ct, hf_connect_failed, t->tvb);
+        return;
+    }
+    if (PTREE_DATA(t->tree)->visible) {
         char sentence[ITEM_LABEL_LENGTH];
         tcpconn_describe_connect(c, co, c->position, s->server_name, sentence, sizeof sentence);
         proto_item_append_text(item, ": %s", sentence);
     }
-    proto_tree *ct = proto_item_add_subtree(item, ett_connect);
     add_uint(ct, hf_connect_attempt, t->tvb, c->position);
     add_uint(ct, hf_connect_attempts, t->tvb, c->count);
     add_string(ct, hf_connect_result, t->tvb, tcpconn_connect_result_name(co->result));

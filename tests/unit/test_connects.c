@@ -260,13 +260,25 @@ static void test_what_falls_back(void)
     unsigned after_connect = begin(&t, &HOST, 4, 62, 9, 20002);
     g_assert_cmpuint(connect_of(&t, after_connect).count, ==, 1);
 
-    /* Without a name: linked by port and time, as a guess. */
+    /* Without a name: linked by port and time, as a guess, after a failure
+     * or across address families... */
     unsigned unnamed = begin(&t, &HOST, 4, 71, 0, 30000);
     refuse(&t, unnamed, 30001);
     unsigned unnamed_next = begin(&t, &HOST, 4, 72, 0, 30002);
     tcpconn_connect guess = connect_of(&t, unnamed_next);
     g_assert_cmpuint(guess.count, ==, 2);
     g_assert_true(guess.guessed);
+    unsigned unnamed_v6 = begin(&t, &HOST, 6, 0x81, 0, 40000);
+    unsigned unnamed_v4 = begin(&t, &HOST, 4, 81, 0, 40250);
+    g_assert_cmpuint(connect_of(&t, unnamed_v4).id, ==, unnamed_v6);
+    /* ...but not between parallel connects to other servers in one family:
+     * a page's connections to several servers at once. */
+    unsigned page_a = begin(&t, &HOST, 4, 91, 0, 50000);
+    unsigned page_b = begin(&t, &HOST, 4, 92, 0, 50001);
+    unsigned page_c = begin(&t, &HOST, 4, 93, 0, 50002);
+    g_assert_cmpuint(connect_of(&t, page_a).count, ==, 1);
+    g_assert_cmpuint(connect_of(&t, page_b).count, ==, 1);
+    g_assert_cmpuint(connect_of(&t, page_c).count, ==, 1);
     (void)late_first;
     tcpconn_connects_free(t.connects);
 }
