@@ -22,6 +22,8 @@
 
 #include <string.h>
 
+#include "hash.h"
+
 #define CANDIDATE_LINES      4096 /* a power of two */
 #define CANDIDATES_PER_LINE  2
 #define INITIAL_MEMBER_SLOTS 64
@@ -79,20 +81,12 @@ void tcpconn_connects_free(tcpconn_connects *t)
     t->alloc.free(t->alloc.ctx, t);
 }
 
-static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
-{
-    const uint8_t *b = p;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ b[i]) * 1099511628211u; /* FNV-1a */
-    return h;
-}
-
 /* Host, server port and name: what the attempts of one connect share. */
 static uint64_t line_key(const tcpconn_attempt_begins *b)
 {
-    uint64_t h = hash_bytes(14695981039346656037u, b->host.bytes, sizeof b->host.bytes);
-    h = hash_bytes(h, b->server + 17, 2); /* the port (segment.c's key layout) */
-    h = hash_bytes(h, &b->name, sizeof b->name);
+    uint64_t h = tcpconn_hash_bytes(TCPCONN_HASH_START, b->host.bytes, sizeof b->host.bytes);
+    h = tcpconn_hash_bytes(h, b->server + 17, 2); /* the port (segment.c's key layout) */
+    h = tcpconn_hash_bytes(h, &b->name, sizeof b->name);
     return h | 1;
 }
 

@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "hash.h"
+
 enum {
     HEADER_LEN = 12,
     TYPE_A = 1,
@@ -37,11 +39,6 @@ static uint16_t get16(const uint8_t *p)
     return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-static uint64_t hash_byte(uint64_t h, uint8_t c)
-{
-    return (h ^ c) * 1099511628211u; /* FNV-1a */
-}
-
 /* Reads the name at `*offset`, moving it past the name as it lies in the
  * message (a compression pointer ends it). Writes its text into `text`
  * (TCPCONN_DNS_NAME_MAX bytes) when not NULL, and its hash. False when the
@@ -53,7 +50,7 @@ static bool read_name(const message *m, size_t *offset, char *text, uint64_t *ha
     size_t wire_len = 0; /* RFC 1035: 255 bytes with the length octets */
     unsigned pointers = 0;
     bool moved = false; /* *offset is set once the first pointer is met */
-    uint64_t h = 14695981039346656037u;
+    uint64_t h = TCPCONN_HASH_START;
     for (;;) {
         if (at >= m->len)
             return false;
@@ -84,7 +81,7 @@ static bool read_name(const message *m, size_t *offset, char *text, uint64_t *ha
             if (text != NULL)
                 text[text_len] = '.';
             text_len++;
-            h = hash_byte(h, '.');
+            h = tcpconn_hash_byte(h, '.');
         }
         for (size_t i = 0; i < label; i++) {
             uint8_t c = m->data[at + i];
@@ -95,7 +92,7 @@ static bool read_name(const message *m, size_t *offset, char *text, uint64_t *ha
             if (text != NULL)
                 text[text_len] = (char)c;
             text_len++;
-            h = hash_byte(h, c);
+            h = tcpconn_hash_byte(h, c);
         }
         at += label;
     }

@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "hash.h"
+
 /* A lookup walks back at most this many changes of one pair's name: a
  * hostile capture can change it with every packet. */
 #define MAX_CHANGES_WALKED 64
@@ -80,22 +82,14 @@ void tcpconn_names_free(tcpconn_names *t)
     t->alloc.free(t->alloc.ctx, t);
 }
 
-static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
-{
-    const uint8_t *b = p;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ b[i]) * 1099511628211u; /* FNV-1a */
-    return h;
-}
-
 static uint64_t hash_key(const pair_key *k)
 {
-    return hash_bytes(14695981039346656037u, k, sizeof *k);
+    return tcpconn_hash_bytes(TCPCONN_HASH_START, k, sizeof *k);
 }
 
 static uint64_t hash_text(const char *s)
 {
-    return hash_bytes(14695981039346656037u, s, strlen(s));
+    return tcpconn_hash_bytes(TCPCONN_HASH_START, s, strlen(s));
 }
 
 /* The slot of `hash` for which `same(entry)` holds, or the empty one where

@@ -26,6 +26,7 @@
 
 #include <string.h>
 
+#include "hash.h"
 #include "servers.h"
 
 #define INITIAL_STREAMS  1024
@@ -325,11 +326,8 @@ static uint64_t tuple_key(const tcpconn_segment *s, bool from_initiator)
 {
     const uint8_t *initiator = from_initiator ? s->src_endpoint : s->dst_endpoint;
     const uint8_t *responder = from_initiator ? s->dst_endpoint : s->src_endpoint;
-    uint64_t h = 14695981039346656037u; /* FNV-1a */
-    for (size_t i = 0; i < TCPCONN_ENDPOINT_LEN; i++)
-        h = (h ^ initiator[i]) * 1099511628211u;
-    for (size_t i = 0; i < TCPCONN_ENDPOINT_LEN; i++)
-        h = (h ^ responder[i]) * 1099511628211u;
+    uint64_t h = tcpconn_hash_bytes(TCPCONN_HASH_START, initiator, TCPCONN_ENDPOINT_LEN);
+    h = tcpconn_hash_bytes(h, responder, TCPCONN_ENDPOINT_LEN);
     return h | 1;
 }
 

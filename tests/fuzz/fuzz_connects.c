@@ -23,23 +23,6 @@
 
 #define MAX_ATTEMPTS 64
 
-static void *fuzz_realloc(void *ctx, void *ptr, size_t size)
-{
-    (void)ctx;
-    void *p = realloc(ptr, size);
-    if (p == NULL)
-        abort();
-    return p;
-}
-
-static void fuzz_free(void *ctx, void *ptr)
-{
-    (void)ctx;
-    free(ptr);
-}
-
-static const tcpconn_allocator heap = { fuzz_realloc, fuzz_free, NULL };
-
 typedef struct {
     tcpconn_attempt attempts[MAX_ATTEMPTS];
     uint8_t clients[MAX_ATTEMPTS][TCPCONN_ENDPOINT_LEN];

@@ -14,23 +14,6 @@
 #include "fuzz_check.h"
 #include "names.h"
 
-static void *fuzz_realloc(void *ctx, void *ptr, size_t size)
-{
-    (void)ctx;
-    void *p = realloc(ptr, size);
-    if (p == NULL)
-        abort();
-    return p;
-}
-
-static void fuzz_free(void *ctx, void *ptr)
-{
-    (void)ctx;
-    free(ptr);
-}
-
-static const tcpconn_allocator heap = { fuzz_realloc, fuzz_free, NULL };
-
 typedef struct {
     tcpconn_names *names;
     tcpconn_host host;

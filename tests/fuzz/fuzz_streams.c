@@ -80,22 +80,6 @@ enum {
  * 4-tuples, so those stay small. */
 #define FIXED_BYTES 8192
 
-static void *heap_realloc(void *ctx, void *ptr, size_t size)
-{
-    (void)ctx;
-    void *p = realloc(ptr, size);
-    FUZZ_CHECK(p != NULL);
-    return p;
-}
-
-static void heap_free(void *ctx, void *ptr)
-{
-    (void)ctx;
-    free(ptr);
-}
-
-static const tcpconn_allocator heap = { heap_realloc, heap_free, NULL };
-
 /* One 4-tuple: its two endpoints, the first sequence number of each side,
  * and its current tcp.stream. */
 typedef struct {

@@ -8,20 +8,7 @@
 
 #include "connects.h"
 #include "describe.h"
-
-static void *heap_realloc(void *ctx, void *ptr, size_t size)
-{
-    (void)ctx;
-    return g_realloc(ptr, size);
-}
-
-static void heap_free(void *ctx, void *ptr)
-{
-    (void)ctx;
-    g_free(ptr);
-}
-
-static const tcpconn_allocator heap = { heap_realloc, heap_free, NULL };
+#include "heap.h"
 
 #define MS         1000000
 #define WINDOW     (2000 * (int64_t)MS)

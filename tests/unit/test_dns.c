@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dns.h"
+#include "heap.h"
 #include "names.h"
 
 /* A DNS message under construction. */
@@ -231,20 +232,6 @@ static void test_long_name(void)
     collected c = { 0 };
     g_assert_cmpuint(tcpconn_dns_read_response(m.data, m.len, collect, &c), ==, 0);
 }
-
-static void *heap_realloc(void *ctx, void *ptr, size_t size)
-{
-    (void)ctx;
-    return g_realloc(ptr, size);
-}
-
-static void heap_free(void *ctx, void *ptr)
-{
-    (void)ctx;
-    g_free(ptr);
-}
-
-static const tcpconn_allocator heap = { heap_realloc, heap_free, NULL };
 
 static const tcpconn_host HOST_A = { { 1, 2, 0, 0, 0, 0, 0, 0xa } };
 static const tcpconn_host HOST_B = { { 1, 2, 0, 0, 0, 0, 0, 0xb } };
