@@ -550,9 +550,14 @@ static const header_field_info *field_record(int hf)
  * a tree nobody sees those a filter, column or colouring rule references.
  * proto_field_is_referenced() says the same for a field, for twice the
  * instructions, which count when asked for every field of every packet. */
+static bool referenced(int hf)
+{
+    return field_record(hf)->ref_type != HF_REF_TYPE_NONE;
+}
+
 static bool wanted(const proto_tree *tree, int hf)
 {
-    return PTREE_DATA(tree)->visible || field_record(hf)->ref_type != HF_REF_TYPE_NONE;
+    return PTREE_DATA(tree)->visible || referenced(hf);
 }
 
 /* The connect's fields: any of them asked for brings the connect. */
@@ -591,23 +596,30 @@ static nstime_t nstime_from_ns(int64_t ns)
 
 /* The connect's fields, in a subtree whose text is its sentence. */
 /* The connect's fields. An attempt that is a connect of its own (nearly
- * all of them) gets only what filters on connects need: which connect, and
- * how it ended; the place, count and address would repeat the attempt's
- * own fields on every packet. A connect of several attempts gets a subtree
- * whose text is its sentence. */
+ * all of them) has only what filters on connects need, which connect and
+ * how it ended, as hidden items: for filters, columns and -e, and not in
+ * the packet details, where they would repeat the attempt's own outcome on
+ * every packet. A connect of several attempts gets a subtree whose text is
+ * its sentence. */
 static void add_connect(subtree *t, const tcpconn_shown *s)
 {
     const tcpconn_connect *c = s->connect;
     const tcpconn_connect_outcome *co = s->connect_outcome;
+    if (c->count == 1) {
+        proto_tree *st = subtree_of(t);
+        proto_item *it = proto_tree_add_uint(st, hf_connect, t->tvb, 0, 0, c->id);
+        proto_item_set_hidden(it);
+        it = add_string(st, hf_connect_result, t->tvb, tcpconn_connect_result_name(co->result));
+        proto_item_set_hidden(it);
+        if (co->result == TCPCONN_CONNECT_FAILED) {
+            it = proto_tree_add_boolean(st, hf_connect_failed, t->tvb, 0, 0, 1);
+            proto_item_set_hidden(it);
+        }
+        return;
+    }
     proto_item *item = proto_tree_add_uint(subtree_of(t), hf_connect, t->tvb, 0, 0, c->id);
     proto_item_set_generated(item);
     proto_tree *ct = proto_item_add_subtree(item, ett_connect);
-    if (c->count == 1) {
-        add_string(ct, hf_connect_result, t->tvb, tcpconn_connect_result_name(co->result));
-        if (co->result == TCPCONN_CONNECT_FAILED)
-            add_flag(ct, hf_connect_failed, t->tvb);
-        return;
-    }
     if (PTREE_DATA(t->tree)->visible) {
         char sentence[ITEM_LABEL_LENGTH];
         tcpconn_describe_connect(c, co, c->position, s->server_name, sentence, sizeof sentence);
