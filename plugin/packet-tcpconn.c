@@ -293,7 +293,11 @@ static int dissect_tcpconn_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *
         if (first_pass) {
             place = segment ? tcpconn_streams_segment(attempts, f->stream, &f->segment)
                             : tcpconn_streams_icmp(attempts, f->stream, &f->icmp);
-            if (place.attempt != NULL)
+            /* Connects are tied together as their attempts begin, for any
+             * later pass to show; tshark's single pass shows each frame once,
+             * and if nothing asks about connects now, nothing ever will. */
+            if (place.attempt != NULL &&
+                (frames != FRAMES_SEEN_ONCE || connect_wanted || expert_wanted))
                 attempt_began(pinfo, &place, f, time_ns);
         } else
             place = segment ? tcpconn_streams_attempt_at(attempts, f->stream, pinfo->num)
