@@ -1,6 +1,8 @@
 #!/bin/bash
 # Regenerate captures/real/: REAL captures of the Linux kernel's own TCP stack, one per scenario, plus
-# captures/real/labels.tsv (file, client, server, reason, note -- one row per connection attempt).
+# captures/real/labels.tsv (file, client, server, reason, note -- one row per connection attempt), and for
+# the name scenarios (DNS, then curl's fallbacks) captures/real/connects.tsv (file, connect, name, attempts,
+# outcome, via, note -- one row per connect, from what curl reported).
 #
 # Each scenario runs in its own network namespaces (client, server, and a router where needed) joined by
 # veth pairs, with addresses from the documentation ranges only (192.0.2.0/24, 198.51.100.0/24,
@@ -20,15 +22,18 @@
 # afterwards (a ping, whose echo request and reply the capture keeps) so that its last packet is not
 # within 1s of the capture's end, unless the scenario is about the capture stopping.
 #
-# Needs root and Debian packages only: iproute2 nftables tcpdump tshark python3-scapy (/usr/bin/python3).
+# Needs root and Debian packages only: iproute2 nftables tcpdump tshark python3-scapy (/usr/bin/python3);
+# the name scenarios also dnsmasq-base and curl.
 # Usage: captures/make-real.sh [--jobs N] [--only NAME... [--install]] [--views] [--check] [--list]
 #   (none)      every scenario; captures/real/ and its labels.tsv are replaced
 #   --only      a subset (a scenario's name: success-v4, its base name: success, or a substring), into a
 #               scratch directory; captures/real/ is left alone
-#   --install   with --only: the subset's captures and views replace their own files and labels.tsv rows in
-#               captures/real/, everything else stays (add a new scenario without regenerating the others)
+#   --install   with --only: the subset's captures and views replace their own files and labels.tsv (and
+#               connects.tsv) rows in captures/real/, everything else stays (add a new scenario without
+#               regenerating the others)
 #   --views     only make the views again from the full captures in captures/real/ (no namespaces, no root)
-#   --check     only label every capture of captures/real/ again and compare with labels.tsv (no root)
+#   --check     only label every capture of captures/real/ again and compare with labels.tsv, and check that
+#               connects.tsv puts every labelled attempt of its files in one connect (no root)
 #   --list      the scenarios and which ones get views
 # Environment: REALGEN_TIMEOUT (seconds, default 600) bounds the whole run.
 set -u

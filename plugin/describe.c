@@ -4,6 +4,7 @@
  */
 #include "describe.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -186,6 +187,18 @@ void tcpconn_describe(const tcpconn_attempt *a, const tcpconn_outcome *o, const 
                  server, tcpconn_format_duration(took, a->outcome_us), counts);
         break;
     case TCPCONN_NO_ANSWER:
+        /* A lone SYN took no time: what tells is how long the capture went
+         * on without an answer. */
+        if (syns == 1 && c->complete && c->end_ns > a->first_ns) {
+            int64_t waited_us = (c->end_ns - a->first_ns) / 1000;
+            snprintf(buf, len,
+                     "TCP connection got no answer: 1 SYN to %s, nothing came back in the %s "
+                     "the capture went on",
+                     server,
+                     tcpconn_format_duration(took, waited_us > UINT32_MAX ? UINT32_MAX
+                                                                          : (uint32_t)waited_us));
+            break;
+        }
         snprintf(buf, len,
                  "TCP connection got no answer%s: %u SYN%s to %s over %s, nothing came back%s",
                  o->provisional ? " so far" : "", syns, plural(syns), server,
@@ -260,4 +273,112 @@ bool tcpconn_expert_text(const tcpconn_attempt *a, const tcpconn_outcome *o, cha
              a->synack_count, plural(a->synack_count),
              tcpconn_format_duration(took, a->connect_us));
     return true;
+}
+
+const char *tcpconn_format_address(char buf[TCPCONN_ADDRESS_LEN],
+                                   const uint8_t endpoint[TCPCONN_ENDPOINT_LEN])
+{
+    bool v6 = endpoint[0] == 6;
+    if (inet_ntop(v6 ? AF_INET6 : AF_INET, endpoint + 1, buf, TCPCONN_ADDRESS_LEN) == NULL)
+        buf[0] = '\0';
+    return buf;
+}
+
+static const char *family_of(const uint8_t endpoint[TCPCONN_ENDPOINT_LEN])
+{
+    return endpoint[0] == 6 ? "IPv6" : "IPv4";
+}
+
+/* What happened to one attempt of a connect, after "attempt to X ". */
+static const char *fate_of(tcpconn_reason r)
+{
+    switch (r) {
+    case TCPCONN_NO_ANSWER:
+        return "got no answer";
+    case TCPCONN_REFUSED:
+        return "was refused";
+    case TCPCONN_ICMP_UNREACHABLE:
+        return "was rejected by ICMP";
+    case TCPCONN_ABORTED_BY_CLIENT:
+        return "was given up by the client";
+    case TCPCONN_IN_PROGRESS:
+    case TCPCONN_CAPTURE_ENDED:
+        return "was still waiting for an answer";
+    default:
+        return tcpconn_group_name(tcpconn_reason_group(r));
+    }
+}
+
+static uint32_t us_of(int64_t ns)
+{
+    if (ns <= 0)
+        return 0;
+    return ns / 1000 > UINT32_MAX ? UINT32_MAX : (uint32_t)(ns / 1000);
+}
+
+/* "2 no answer, 1 refused". */
+static void append_failures(const tcpconn_connect_outcome *o, char *buf, size_t len)
+{
+    const char *sep = "";
+    size_t n = strlen(buf);
+    unsigned other = o->failed - o->no_answer - o->refused - o->icmp;
+    const struct {
+        unsigned count;
+        const char *what;
+    } parts[] = { { o->no_answer, "no answer" },
+                  { o->refused, "refused" },
+                  { o->icmp, "rejected by ICMP" },
+                  { other, "given up or aborted" } };
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        if (parts[i].count == 0 || n >= len)
+            continue;
+        snprintf(buf + n, len - n, "%s%u %s", sep, parts[i].count, parts[i].what);
+        n += strlen(buf + n);
+        sep = ", ";
+    }
+}
+
+void tcpconn_describe_connect(const tcpconn_connect *c, const tcpconn_connect_outcome *o,
+                              unsigned position, const char *name, char *buf, size_t len)
+{
+    char self[TCPCONN_ADDRESS_LEN], winner[TCPCONN_ADDRESS_LEN], lost[TCPCONN_DURATION_LEN];
+    const uint8_t *mine = c->servers[position - 1];
+    tcpconn_format_address(self, mine);
+    if (len == 0)
+        return;
+    buf[0] = '\0';
+    if (o->winner != 0) {
+        const uint8_t *via = c->servers[o->winner - 1];
+        tcpconn_format_address(winner, via);
+        tcpconn_format_duration(lost, us_of(o->lost_ns));
+        if (position == o->winner && o->winner == 1)
+            snprintf(buf, len, "connected to %s%s%s%s at the first attempt", winner,
+                     name ? " (" : "", name ? name : "", name ? ")" : "");
+        else if (position == o->winner)
+            snprintf(buf, len,
+                     "connected over %s to %s%s%s%s after %u failed attempt%s to other addresses, "
+                     "%s after the first SYN",
+                     family_of(via), winner, name ? " (" : "", name ? name : "", name ? ")" : "",
+                     o->failed, o->failed == 1 ? "" : "s", lost);
+        else
+            snprintf(buf, len,
+                     "%s attempt to %s %s; the client connected over %s to %s %s after "
+                     "its first SYN%s",
+                     family_of(mine), self, fate_of(o->reasons[position - 1]), family_of(via),
+                     winner, lost, mine[0] != via[0] ? " (Happy Eyeballs)" : "");
+    } else if (o->result == TCPCONN_CONNECT_FAILED) {
+        snprintf(buf, len, "all %u addresses %s%s failed: ", c->count, name ? "of " : "tried",
+                 name ? name : "");
+        append_failures(o, buf, len);
+    } else {
+        snprintf(buf, len, "%u attempts to %u addresses%s%s, no outcome yet", c->count, c->count,
+                 name ? " of " : "", name ? name : "");
+    }
+    if (c->guessed) {
+        size_t n = strlen(buf);
+        if (n < len)
+            snprintf(buf + n, len - n,
+                     " (linked by port and time alone: no DNS answer names "
+                     "the server)");
+    }
 }

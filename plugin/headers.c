@@ -285,6 +285,21 @@ bool tcpconn_read_tcp(const tcpconn_bytes *b, size_t offset, size_t end, tcpconn
     return true;
 }
 
+bool tcpconn_read_udp(const tcpconn_bytes *b, size_t offset, size_t end, tcpconn_udp *udp)
+{
+    enum { UDP_HEADER = 8 };
+    if (!captured(b, offset, UDP_HEADER) || end < offset + UDP_HEADER)
+        return false;
+    const uint8_t *p = b->data + offset;
+    if (read_be16(p + 4) != end - offset)
+        return false;
+    udp->src_port = read_be16(p);
+    udp->dst_port = read_be16(p + 2);
+    udp->payload = offset + UDP_HEADER;
+    udp->payload_captured = (end < b->captured ? end : b->captured) - udp->payload;
+    return true;
+}
+
 bool tcpconn_tcp_checksum_bad(const tcpconn_bytes *b, const tcpconn_ip *ip)
 {
     if (ip->later_fragment || ip->end <= ip->payload || ip->end > b->captured)

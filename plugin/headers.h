@@ -16,6 +16,7 @@
 enum {
     TCPCONN_IP_PROTO_ICMP = 1,
     TCPCONN_IP_PROTO_TCP = 6,
+    TCPCONN_IP_PROTO_UDP = 17,
     TCPCONN_IP_PROTO_ICMPV6 = 58,
 };
 
@@ -73,6 +74,19 @@ typedef struct {
 /* Reads a TCP header at `offset` of a datagram that ends at `end`. Needs the
  * first 14 bytes (ports, numbers, flags) captured. */
 bool tcpconn_read_tcp(const tcpconn_bytes *b, size_t offset, size_t end, tcpconn_tcp *tcp);
+
+/* A UDP header and its payload. */
+typedef struct {
+    uint16_t src_port;
+    uint16_t dst_port;
+    size_t payload;          /* offset of the payload */
+    size_t payload_captured; /* bytes of it captured */
+} tcpconn_udp;
+
+/* Reads a UDP header at `offset` of a datagram that ends at `end`. False
+ * unless its length field says the same as the IP header (a UDP datagram
+ * in a frame, not bytes that look like one) and it is captured. */
+bool tcpconn_read_udp(const tcpconn_bytes *b, size_t offset, size_t end, tcpconn_udp *udp);
 
 /* True when the captured TCP segment's checksum is wrong. False when it is
  * right or cannot be checked (not all captured). */

@@ -12,6 +12,7 @@
  */
 #include "locate.h"
 
+#include <stdint.h>
 #include <string.h>
 
 void tcpconn_locator_reset(tcpconn_locator *l)
@@ -109,30 +110,45 @@ static bool read_at(const tcpconn_frame *frame, const tcpconn_wanted *wanted, si
     return !several || (found->src_port == wanted->src_port && found->dst_port == wanted->dst_port);
 }
 
+/* What is looked for at an offset of a data source. */
+typedef struct {
+    bool (*read_at)(void *context, const tcpconn_bytes *b, size_t offset);
+    void *context;
+} offset_reader;
+
 /* Looks in one data source: at the hint if there is one, then at each
  * other offset that starts with IP version 4 or 6. A hit in the scan moves
- * the hint. */
-static bool search_source(const tcpconn_frame *frame, const tcpconn_wanted *wanted, size_t source,
-                          const tcpconn_bytes *b, size_t *hint, tcpconn_found *found)
+ * the hint. Returns the offset of the hit, or SIZE_MAX. */
+static size_t search_source(const tcpconn_bytes *b, size_t *hint, const offset_reader *reader)
 {
     if (b->captured == 0)
-        return false;
-    if (hint != NULL && read_at(frame, wanted, source, b, *hint, found)) {
-        found->offset = *hint;
-        return true;
-    }
+        return SIZE_MAX;
+    if (hint != NULL && reader->read_at(reader->context, b, *hint))
+        return *hint;
     for (size_t o = 0; o < b->captured; o++) {
         uint8_t version = b->data[o] >> 4;
         if ((version != 4 && version != 6) || (hint != NULL && o == *hint))
             continue;
-        if (read_at(frame, wanted, source, b, o, found)) {
+        if (reader->read_at(reader->context, b, o)) {
             if (hint != NULL)
                 *hint = o;
-            found->offset = o;
-            return true;
+            return o;
         }
     }
-    return false;
+    return SIZE_MAX;
+}
+
+typedef struct {
+    const tcpconn_frame *frame;
+    const tcpconn_wanted *wanted;
+    size_t source;
+    tcpconn_found *found;
+} segment_search;
+
+static bool segment_at(void *context, const tcpconn_bytes *b, size_t offset)
+{
+    segment_search *s = context;
+    return read_at(s->frame, s->wanted, s->source, b, offset, s->found);
 }
 
 /* Endpoint keys and orientation, from the endpoints found. */
@@ -162,11 +178,49 @@ bool tcpconn_locate(tcpconn_locator *l, const tcpconn_frame *frame, const tcpcon
      * teaches the hint: reassembled buffers start with their payload. */
     tcpconn_bytes b;
     for (size_t i = 0; frame->source(frame->context, i, &b); i++) {
-        if (search_source(frame, wanted, i, &b, i == 0 ? &l->ip_offset_hint : NULL, found)) {
+        segment_search search = { frame, wanted, i, found };
+        offset_reader reader = { segment_at, &search };
+        size_t offset = search_source(&b, i == 0 ? &l->ip_offset_hint : NULL, &reader);
+        if (offset != SIZE_MAX) {
+            found->offset = offset;
             complete(found, i);
             return true;
         }
     }
     memset(found, 0, sizeof *found);
     return false;
+}
+
+typedef struct {
+    uint16_t src_port;
+    uint16_t dst_port;
+    tcpconn_found_udp *found;
+} udp_search;
+
+static bool udp_at(void *context, const tcpconn_bytes *b, size_t offset)
+{
+    udp_search *s = context;
+    tcpconn_ip ip;
+    tcpconn_udp udp;
+    if (!tcpconn_read_ip(b, offset, TCPCONN_IP_IN_FRAME, &ip) ||
+        ip.protocol != TCPCONN_IP_PROTO_UDP || ip.later_fragment ||
+        !tcpconn_read_udp(b, ip.payload, ip.end, &udp) || udp.src_port != s->src_port ||
+        udp.dst_port != s->dst_port)
+        return false;
+    s->found->ip = ip;
+    s->found->payload = b->data + udp.payload;
+    s->found->payload_len = udp.payload_captured;
+    return true;
+}
+
+bool tcpconn_locate_udp(tcpconn_locator *l, const tcpconn_frame *frame, uint16_t src_port,
+                        uint16_t dst_port, tcpconn_found_udp *found)
+{
+    memset(found, 0, sizeof *found);
+    tcpconn_bytes b;
+    if (!frame->source(frame->context, 0, &b))
+        return false;
+    udp_search search = { src_port, dst_port, found };
+    offset_reader reader = { udp_at, &search };
+    return search_source(&b, &l->ip_offset_hint, &reader) != SIZE_MAX;
 }

@@ -90,4 +90,17 @@ void tcpconn_locator_reset(tcpconn_locator *l);
 bool tcpconn_locate(tcpconn_locator *l, const tcpconn_frame *frame, const tcpconn_wanted *wanted,
                     tcpconn_found *found);
 
+/* A UDP datagram of the frame itself (not of a reassembled buffer: a DNS
+ * answer large enough for IP fragments is not read). */
+typedef struct {
+    tcpconn_ip ip; /* addresses point into the frame */
+    const uint8_t *payload;
+    size_t payload_len; /* captured */
+} tcpconn_found_udp;
+
+/* Looks for the UDP datagram with these ports, where the previous frame had
+ * its IP header and then at each offset. */
+bool tcpconn_locate_udp(tcpconn_locator *l, const tcpconn_frame *frame, uint16_t src_port,
+                        uint16_t dst_port, tcpconn_found_udp *found);
+
 #endif /* TCPCONN_LOCATE_H */

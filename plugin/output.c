@@ -39,11 +39,26 @@ static int hf_concurrent = -1;
 static int hf_server_attempts = -1;
 static int hf_conn_state = -1;
 static int hf_history = -1;
+static int hf_server_name = -1;
+static int hf_connect = -1;
+static int hf_connect_attempt = -1;
+static int hf_connect_attempts = -1;
+static int hf_connect_result = -1;
+static int hf_connect_failed = -1;
+static int hf_connect_fell_back = -1;
+static int hf_connect_superseded = -1;
+static int hf_connect_via = -1;
+static int hf_connect_time_lost = -1;
+static int hf_connect_guessed = -1;
 
 static int ett_tcpconn = -1;
+static int ett_connect = -1;
 
 /* One expert field per row of tcpconn_experts. */
 static expert_field ei_outcome[TCPCONN_EXPERT_COUNT];
+/* And the connect's, on the attempt that decided it. */
+static expert_field ei_connect_fell_back = EI_INIT;
+static expert_field ei_connect_failed = EI_INIT;
 
 /* "established, refused, ..." for the outcomes in `group`, or in every
  * other group. Registration strings live as long as the program. */
@@ -165,6 +180,63 @@ static void register_fields(void)
             "Which side sent the attempt's first FIN or RST: client or server; absent when "
             "neither did",
             HFILL } },
+        { &hf_server_name,
+          { "Server name", "tcpconn.server_name", FT_STRING, BASE_NONE, NULL, 0x0,
+            "The name the client looked up for the server's address: the name asked in the "
+            "latest DNS answer (over UDP, through CNAMEs) giving that address that the client's "
+            "host received before the attempt's first SYN. Absent when the capture has no such "
+            "answer; needs no name resolution",
+            HFILL } },
+        { &hf_connect,
+          { "Connect", "tcpconn.connect", FT_UINT32, BASE_DEC, NULL, 0x0,
+            "The connect() this attempt belongs to, numbered by the tcp.stream of its first "
+            "attempt. A client that falls back to another address of the same name (Happy "
+            "Eyeballs, the next DNS record) makes several attempts in one connect",
+            HFILL } },
+        { &hf_connect_attempt,
+          { "Attempt of the connect", "tcpconn.connect.attempt", FT_UINT32, BASE_DEC, NULL, 0x0,
+            "Which attempt of its connect this is: 1 for the first, 2 or more for a fallback",
+            HFILL } },
+        { &hf_connect_attempts,
+          { "Attempts in the connect", "tcpconn.connect.attempts", FT_UINT32, BASE_DEC, NULL, 0x0,
+            "How many attempts, each to another address, the connect made", HFILL } },
+        { &hf_connect_result,
+          { "Connect result", "tcpconn.connect.result", FT_STRING, BASE_NONE, NULL, 0x0,
+            "How the connect as a whole ended: connected (at its first attempt), "
+            "connected-after-fallback, failed (every attempt failed), or undecided",
+            HFILL } },
+        { &hf_connect_failed,
+          { "Connect failed", "tcpconn.connect.failed", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
+            "Present only when every attempt of the connect failed: the application could "
+            "not connect",
+            HFILL } },
+        { &hf_connect_fell_back,
+          { "Connected after a fallback", "tcpconn.connect.fell_back", FT_BOOLEAN, BASE_NONE, NULL,
+            0x0,
+            "Present only when the connect connected through a later attempt, after its first "
+            "attempt did not connect in time",
+            HFILL } },
+        { &hf_connect_superseded,
+          { "Superseded by a fallback", "tcpconn.connect.superseded", FT_BOOLEAN, BASE_NONE, NULL,
+            0x0,
+            "Present only on an attempt whose connect connected through another attempt: its "
+            "own outcome no longer mattered to the application",
+            HFILL } },
+        { &hf_connect_via,
+          { "Connected via", "tcpconn.connect.via", FT_STRING, BASE_NONE, NULL, 0x0,
+            "The server address the connect connected to", HFILL } },
+        { &hf_connect_time_lost,
+          { "Time lost to fallback", "tcpconn.connect.time_lost", FT_RELATIVE_TIME, BASE_NONE, NULL,
+            0x0,
+            "Time from the connect's first SYN to the first SYN of the attempt that connected "
+            "(connects that fell back only)",
+            HFILL } },
+        { &hf_connect_guessed,
+          { "Linked by port and time", "tcpconn.connect.guessed", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
+            "Present only when the attempts of this connect were linked without a server name "
+            "(same client host and server port, each begun while the previous one waited or "
+            "just after it failed): a guess",
+            HFILL } },
     };
     /* The blurbs that list outcomes come from the reason table. */
     for (size_t i = 0; i < array_length(hf); i++) {
@@ -194,11 +266,21 @@ static void register_experts(void)
     }
     expert_module_t *module = expert_register_protocol(proto_tcpconn);
     expert_register_field_array(module, ei, array_length(ei));
+
+    static ei_register_info connect_ei[] = {
+        { &ei_connect_fell_back,
+          { "tcpconn.expert.connect_fell_back", PI_SEQUENCE, PI_NOTE,
+            "Connected only after falling back to another address", EXPFILL } },
+        { &ei_connect_failed,
+          { "tcpconn.expert.connect_failed", PI_SEQUENCE, PI_WARN,
+            "Every address the client tried failed", EXPFILL } },
+    };
+    expert_register_field_array(module, connect_ei, array_length(connect_ei));
 }
 
 void tcpconn_output_register(int proto)
 {
-    static int *ett[] = { &ett_tcpconn };
+    static int *ett[] = { &ett_tcpconn, &ett_connect };
     proto_tcpconn = proto;
     register_fields();
     proto_register_subtree_array(ett, array_length(ett));
@@ -272,9 +354,25 @@ static bool expert_due(const packet_info *pinfo, const tcpconn_shown *s)
     return o->expert != TCPCONN_EXPERT_ESTABLISHED_AFTER_RETRY || s->note_retries;
 }
 
+/* The connect's expert item, when this packet decided a connect of several
+ * attempts that fell back or failed. */
+static expert_field *connect_expert_due(const packet_info *pinfo, const tcpconn_shown *s)
+{
+    const tcpconn_connect_outcome *co = s->connect_outcome;
+    if (s->connect == NULL || s->connect->count < 2 || pinfo->num != co->decided_frame ||
+        s->connect->position != co->decided_by)
+        return NULL;
+    if (co->result == TCPCONN_CONNECT_FELL_BACK)
+        return &ei_connect_fell_back;
+    return co->result == TCPCONN_CONNECT_FAILED ? &ei_connect_failed : NULL;
+}
+
 void tcpconn_output_expert(packet_info *pinfo, proto_item *item, const tcpconn_shown *s)
 {
     const tcpconn_outcome *o = s->outcome;
+    expert_field *connect_expert = connect_expert_due(pinfo, s);
+    if (connect_expert != NULL)
+        expert_add_info(pinfo, item, connect_expert);
     if (!expert_due(pinfo, s))
         return;
     char text[160];
@@ -348,9 +446,77 @@ static bool wanted(const proto_tree *tree, int hf)
     return PTREE_DATA(tree)->visible || proto_registrar_get_nth(hf)->ref_type != HF_REF_TYPE_NONE;
 }
 
+/* The connect's fields: any of them asked for brings the connect. */
+static int *const connect_fields[] = {
+    &hf_connect,           &hf_connect_attempt,   &hf_connect_attempts,   &hf_connect_result,
+    &hf_connect_failed,    &hf_connect_fell_back, &hf_connect_superseded, &hf_connect_via,
+    &hf_connect_time_lost, &hf_connect_guessed
+};
+
+static bool connect_wanted(const proto_tree *tree)
+{
+    for (size_t i = 0; i < array_length(connect_fields); i++) {
+        if (wanted(tree, *connect_fields[i]))
+            return true;
+    }
+    return false;
+}
+
 bool tcpconn_output_needs_endpoints(proto_tree *tree)
 {
     return wanted(tree, hf_server) || wanted(tree, hf_client) || wanted(tree, hf_server_port);
+}
+
+bool tcpconn_output_needs_connect(proto_tree *tree)
+{
+    return wanted(tree, hf_server_name) || connect_wanted(tree);
+}
+
+static nstime_t nstime_from_ns(int64_t ns)
+{
+    nstime_t t;
+    t.secs = (time_t)(ns / 1000000000);
+    t.nsecs = (int)(ns % 1000000000);
+    return t;
+}
+
+/* The connect's fields, in a subtree whose text is its sentence. */
+static void add_connect(subtree *t, const tcpconn_shown *s)
+{
+    const tcpconn_connect *c = s->connect;
+    const tcpconn_connect_outcome *co = s->connect_outcome;
+    proto_tree *tree = t->tree;
+    if (!connect_wanted(tree))
+        return;
+    proto_item *item = proto_tree_add_uint(subtree_of(t), hf_connect, t->tvb, 0, 0, c->id);
+    proto_item_set_generated(item);
+    if (c->count > 1 && PTREE_DATA(tree)->visible) {
+        char sentence[ITEM_LABEL_LENGTH];
+        tcpconn_describe_connect(c, co, c->position, s->server_name, sentence, sizeof sentence);
+        proto_item_append_text(item, ": %s", sentence);
+    }
+    proto_tree *ct = proto_item_add_subtree(item, ett_connect);
+    add_uint(ct, hf_connect_attempt, t->tvb, c->position);
+    add_uint(ct, hf_connect_attempts, t->tvb, c->count);
+    add_string(ct, hf_connect_result, t->tvb, tcpconn_connect_result_name(co->result));
+    if (co->result == TCPCONN_CONNECT_FAILED)
+        add_flag(ct, hf_connect_failed, t->tvb);
+    if (co->result == TCPCONN_CONNECT_FELL_BACK)
+        add_flag(ct, hf_connect_fell_back, t->tvb);
+    if (tcpconn_connect_superseded(co, c->position))
+        add_flag(ct, hf_connect_superseded, t->tvb);
+    if (co->winner != 0) {
+        char via[TCPCONN_ADDRESS_LEN];
+        add_string(ct, hf_connect_via, t->tvb,
+                   tcpconn_format_address(via, c->servers[co->winner - 1]));
+    }
+    if (co->result == TCPCONN_CONNECT_FELL_BACK) {
+        nstime_t lost = nstime_from_ns(co->lost_ns);
+        proto_item_set_generated(
+            proto_tree_add_time(ct, hf_connect_time_lost, t->tvb, 0, 0, &lost));
+    }
+    if (c->guessed)
+        add_flag(ct, hf_connect_guessed, t->tvb);
 }
 
 void tcpconn_output_tree(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
@@ -396,6 +562,11 @@ void tcpconn_output_tree(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
         add_string(subtree_of(&t), hf_server, tvb, server);
     if (s->wire != NULL && wanted(tree, hf_server_port))
         add_uint(subtree_of(&t), hf_server_port, tvb, e.server_port);
+    /* What the application asked for, next to where it went. */
+    if (s->server_name != NULL && wanted(tree, hf_server_name))
+        add_string(subtree_of(&t), hf_server_name, tvb, s->server_name);
+    if (s->connect != NULL)
+        add_connect(&t, s);
     if (o->failed && wanted(tree, hf_failed))
         add_flag(subtree_of(&t), hf_failed, tvb);
     if (o->provisional && wanted(tree, hf_provisional))
@@ -427,7 +598,7 @@ void tcpconn_output_tree(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,
     /* The protocol itself filtered on ("tcpconn"), and the expert item,
      * need the subtree even when it holds nothing asked for. */
     if (proto_registrar_get_nth(proto_tcpconn)->ref_type == HF_REF_TYPE_DIRECT ||
-        expert_due(pinfo, s))
+        expert_due(pinfo, s) || connect_expert_due(pinfo, s) != NULL)
         subtree_of(&t);
     tcpconn_output_expert(pinfo, t.item, s);
 }
@@ -443,5 +614,17 @@ void tcpconn_output_tap(int tap, packet_info *pinfo, const tcpconn_shown *s)
     info->connected = s->outcome->connected;
     info->connect_us = s->place->attempt->connect_us;
     info->concurrent = s->place->attempt->concurrent;
+    info->server_name = s->server_name;
+    if (s->connect != NULL) {
+        const tcpconn_connect_outcome *co = s->connect_outcome;
+        bool connected =
+            co->result == TCPCONN_CONNECT_CONNECTED || co->result == TCPCONN_CONNECT_FELL_BACK;
+        /* In one pass a connect is counted when it connects, which no later
+         * packet undoes: until then a fallback may still come. */
+        info->connect_decided =
+            s->connect->position == co->decided_by && (s->capture->complete || connected);
+        info->connect_result = co->result;
+        info->connect_lost_us = (uint32_t)MIN(co->lost_ns / 1000, (int64_t)UINT32_MAX);
+    }
     tap_queue_packet(tap, pinfo, info);
 }

@@ -9,6 +9,7 @@
 
 #include <epan/packet.h>
 
+#include "connects.h"
 #include "outcome.h"
 #include "streams.h"
 #include "stats_tap.h"
@@ -22,15 +23,24 @@ typedef struct {
     const tcpconn_capture *capture;
     const tcpconn_zeek *zeek; /* NULL unless the Zeek view is kept */
     bool note_retries;        /* the tcpconn.note_retries preference */
+    /* The connect() the attempt belongs to; NULL without the frame's
+     * addresses or when the attempt's SYN was not seen. */
+    const tcpconn_connect *connect;
+    const tcpconn_connect_outcome *connect_outcome;
+    const char *server_name; /* from the capture's DNS answers; NULL: none */
 } tcpconn_shown;
 
 /* Registers the fields, the subtree and the expert items of `proto`. */
 void tcpconn_output_register(int proto);
 
 /* Whether the tree asks for what only the frame's addresses tell (the
- * client, the server, the sentence); if not, tcpconn_output_tree() may
- * be given no wire. */
+ * client, the server, the sentence); if not, tcpconn_output_tree() may be
+ * given no wire. */
 bool tcpconn_output_needs_endpoints(proto_tree *tree);
+
+/* Whether the tree asks for the server's name or the connect, which the
+ * frame's addresses lead to too. */
+bool tcpconn_output_needs_connect(proto_tree *tree);
 
 /* Adds the subtree and, on the deciding frame, the expert item. */
 void tcpconn_output_tree(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo,

@@ -20,6 +20,9 @@
 #include <epan/prefs.h>
 #include <epan/tap.h>
 
+#include "connects.h"
+#include "dns.h"
+#include "names.h"
 #include "output.h"
 #include "stats_tap.h"
 #include "streams.h"
@@ -46,11 +49,16 @@ static tcpconn_pref_bool pref_note_retries = TRUE;
 static tcpconn_pref_bool pref_zeek = FALSE;
 static tcpconn_pref_bool pref_zeek_checksums = FALSE;
 static unsigned pref_capture_end_ms = 1000; /* one initial retransmission timeout */
+static unsigned pref_fallback_window_ms = 2000;
 
 /* Per capture file: the attempts, in wmem_file_scope() so they go with the
  * file, and where the previous frame had its IP header. */
 static tcpconn_streams *attempts;
 static tcpconn_locator locator;
+/* The names DNS answers gave the servers, and which attempts one connect()
+ * made, also per file. */
+static tcpconn_names *names;
+static tcpconn_connects *connects;
 
 /* Whether the frames of this file can be dissected again. Wireshark,
  * tshark -2 and sharkd keep a frame_data for every frame and revisit them
@@ -94,6 +102,8 @@ static void tcpconn_init(void)
     static const tcpconn_allocator file_scope = { file_scope_realloc, file_scope_free, NULL };
     tcpconn_streams_options options = { pref_zeek, (int64_t)pref_capture_end_ms * 1000000 };
     attempts = tcpconn_streams_new(&file_scope, &options);
+    names = tcpconn_names_new(&file_scope);
+    connects = tcpconn_connects_new(&file_scope, (int64_t)pref_fallback_window_ms * 1000000);
     tcpconn_locator_reset(&locator);
     frames = FRAMES_UNKNOWN;
     previous_frame = NULL;
@@ -106,6 +116,8 @@ static void tcpconn_cleanup(void)
 {
     /* The memory belongs to the file scope, which is freed with the file. */
     attempts = NULL;
+    names = NULL;
+    connects = NULL;
 }
 
 /* Called when the sequential read of the file is over (tshark -2 after its
@@ -137,6 +149,95 @@ static bool place_from_tap(packet_info *pinfo, const tcpconn_wire_layers *layers
     return true;
 }
 
+/* Which host a frame's client is, from the link-layer address on the
+ * client's side of the frame: its Ethernet address, which its IPv4 and IPv6
+ * attempts and its DNS answers share. A frame without one (Linux cooked,
+ * raw IP, loopback) comes from a capture taken on the client itself, so all
+ * such frames are one host. */
+static tcpconn_host host_of(const address *client_link)
+{
+    tcpconn_host h;
+    memset(&h, 0, sizeof h);
+    if (client_link->type == AT_ETHER && client_link->len == 6) {
+        h.bytes[0] = 1;
+        memcpy(h.bytes + 1, client_link->data, 6);
+    }
+    return h;
+}
+
+/* The answers of a DNS response, for the host it was sent to. */
+typedef struct {
+    tcpconn_host host;
+    uint32_t frame;
+} dns_answer_context;
+
+static void record_answer(void *context, const char *name, const uint8_t *address,
+                          uint8_t address_len)
+{
+    const dns_answer_context *c = context;
+    tcpconn_names_answer(names, &c->host, address, address_len, name, c->frame);
+}
+
+static void read_dns(tvbuff_t *tvb, packet_info *pinfo)
+{
+    tcpconn_found_udp udp;
+    if (!tcpconn_wire_read_dns(&locator, pinfo, tvb, &udp))
+        return;
+    dns_answer_context c = { host_of(&pinfo->dl_dst), pinfo->num };
+    tcpconn_dns_read_response(udp.payload, udp.payload_len, record_answer, &c);
+}
+
+static const tcpconn_attempt *attempt_of(void *context _U_, tcpconn_attempt_ref ref)
+{
+    return tcpconn_streams_attempt_at(attempts, ref.stream, ref.frame).attempt;
+}
+
+static const tcpconn_attempt_finder finder = { attempt_of, NULL };
+
+/* The server's endpoint key, the client's host and the attempt's reference,
+ * from a frame of the attempt. */
+typedef struct {
+    const uint8_t *server;
+    tcpconn_host host;
+    tcpconn_attempt_ref ref;
+} attempt_ends;
+
+static attempt_ends ends_of(const packet_info *pinfo, const tcpconn_place *place,
+                            const tcpconn_found *f)
+{
+    uint8_t orientation =
+        f->kind == TCPCONN_FOUND_SEGMENT ? f->segment.orientation : f->icmp.orientation;
+    /* An ICMP error travels to the client, like the server's segments. */
+    bool from_client = f->kind == TCPCONN_FOUND_SEGMENT &&
+                       tcpconn_attempt_from_initiator(place->attempt, orientation);
+    bool quote_from_client = tcpconn_attempt_from_initiator(place->attempt, orientation);
+    attempt_ends e = { quote_from_client ? f->dst_endpoint : f->src_endpoint,
+                       host_of(from_client ? &pinfo->dl_src : &pinfo->dl_dst),
+                       { place->stream, place->attempt->first_frame } };
+    return e;
+}
+
+static uint32_t server_name_of(const attempt_ends *e)
+{
+    return tcpconn_names_find(names, &e->host, e->server + 1, e->server[0] == 6 ? 16 : 4,
+                              e->ref.frame);
+}
+
+/* A bare SYN that began an attempt: the client may be falling back from
+ * an earlier one. */
+static void attempt_began(const packet_info *pinfo, const tcpconn_place *place,
+                          const tcpconn_found *f, int64_t time_ns)
+{
+    if (f->kind != TCPCONN_FOUND_SEGMENT ||
+        (f->segment.flags & (TCPCONN_SYN | TCPCONN_ACK)) != TCPCONN_SYN ||
+        place->attempt->first_frame != pinfo->num)
+        return;
+    attempt_ends e = ends_of(pinfo, place, f);
+    tcpconn_attempt_begins b = { e.ref, e.host, { 0 }, server_name_of(&e), time_ns };
+    memcpy(b.server, e.server, TCPCONN_ENDPOINT_LEN);
+    tcpconn_connects_begin(connects, &b, &finder, tcpconn_streams_capture(attempts));
+}
+
 /* What dissect_tcpconn() does once Wireshark has called it. */
 static int dissect_tcpconn_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
 {
@@ -163,14 +264,22 @@ static int dissect_tcpconn_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *
     /* The statistics and a tree showing the client, the server or the
      * sentence need the frame's addresses. */
     bool endpoints_wanted = stats_wanted || (tree_wanted && tcpconn_output_needs_endpoints(tree));
+    bool connect_wanted = stats_wanted || (tree_wanted && tcpconn_output_needs_connect(tree));
     tcpconn_wire_layers layers = tcpconn_wire_layers_of(pinfo);
+    if (layers.dns) {
+        if (first_pass)
+            read_dns(tvb, pinfo);
+        return 0;
+    }
     tcpconn_wire w;
     const tcpconn_wire *wire = NULL;
     tcpconn_place place;
     if (place_from_tap(pinfo, &layers, first_pass, time_ns, &place)) {
         if (place.attempt == NULL || !output_wanted)
             return 0;
-        if (endpoints_wanted) {
+        /* A connect's expert item goes on an attempt's deciding frame. */
+        connect_wanted |= expert_wanted && pinfo->num == place.attempt->outcome_frame;
+        if (endpoints_wanted || connect_wanted) {
             if (!tcpconn_wire_read(&locator, pinfo, &layers, tvb, time_ns, checksums, &w))
                 return 0;
             wire = &w;
@@ -181,15 +290,18 @@ static int dissect_tcpconn_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *
         wire = &w;
         const tcpconn_found *f = &w.found;
         bool segment = f->kind == TCPCONN_FOUND_SEGMENT;
-        if (first_pass)
+        if (first_pass) {
             place = segment ? tcpconn_streams_segment(attempts, f->stream, &f->segment)
                             : tcpconn_streams_icmp(attempts, f->stream, &f->icmp);
-        else
+            if (place.attempt != NULL)
+                attempt_began(pinfo, &place, f, time_ns);
+        } else
             place = segment ? tcpconn_streams_attempt_at(attempts, f->stream, pinfo->num)
                             : tcpconn_streams_quoted_attempt(attempts, f->stream, &f->icmp);
         /* An ICMP error that does not quote an attempt's SYN shows nothing. */
         if (place.attempt == NULL || !output_wanted)
             return 0;
+        connect_wanted |= expert_wanted && pinfo->num == place.attempt->outcome_frame;
     }
 
     const tcpconn_capture *capture = tcpconn_streams_capture(attempts);
@@ -199,7 +311,22 @@ static int dissect_tcpconn_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *
                             &outcome,
                             capture,
                             tcpconn_streams_zeek(attempts, place.attempt),
-                            pref_note_retries };
+                            pref_note_retries,
+                            NULL,
+                            NULL,
+                            NULL };
+    /* The connect, and the server's name, need the frame's addresses. */
+    tcpconn_connect connect;
+    tcpconn_connect_outcome connect_outcome;
+    if (connect_wanted && wire != NULL && outcome.reason != TCPCONN_HANDSHAKE_NOT_SEEN) {
+        attempt_ends e = ends_of(pinfo, &place, &wire->found);
+        tcpconn_connects_of(connects, e.ref, e.server, &connect);
+        connect_outcome = tcpconn_connect_outcome_of(&connect, &finder, capture);
+        uint32_t name = server_name_of(&e);
+        shown.connect = &connect;
+        shown.connect_outcome = &connect_outcome;
+        shown.server_name = name != 0 ? tcpconn_names_text(names, name) : NULL;
+    }
 
     /* Each attempt is counted once: in one pass with its first verdict (where
      * it settled or first showed a failure), on its deciding frame after a
@@ -251,6 +378,14 @@ static void proto_register_tcpconn(void)
         "ended; tcpconn.capture_stopped marks such attempts. 1000 is one initial "
         "retransmission timeout; 0 turns this off. Takes effect when a capture is (re)loaded",
         10, &pref_capture_end_ms);
+    prefs_register_uint_preference(
+        tcpconn_module, "fallback_window_ms", "Fallback window (ms)",
+        "An attempt joins the connect of an earlier attempt from the same client host to "
+        "another address of the same server name and port when it begins at most this many "
+        "milliseconds after that attempt's last packet while it still waited for an answer, or "
+        "after it failed (Happy Eyeballs, the next DNS record). Takes effect when a capture is "
+        "(re)loaded",
+        10, &pref_fallback_window_ms);
     prefs_register_bool_preference(
         tcpconn_module, "zeek", "Zeek conn_state and history",
         "Keep Zeek's view of each connection and show it as tcpconn.conn_state and "

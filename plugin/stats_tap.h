@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "connects.h"
 #include "outcome.h"
 
 /* Queued on the "tcpconn" tap once per connection attempt: on its deciding
@@ -21,6 +22,13 @@ typedef struct {
     bool connected;
     uint32_t connect_us;
     uint32_t concurrent;
+    const char *server_name; /* from DNS, or NULL */
+    /* Set on the attempt that decided its connect: after a full pass the
+     * winner, or the attempt decided last; in one pass only a winner (a
+     * connect whose attempts all failed so far may still fall back). */
+    bool connect_decided;
+    tcpconn_connect_result connect_result;
+    uint32_t connect_lost_us; /* from the first attempt to the winner's first SYN */
 } tcpconn_tap_info;
 
 /* Registers the "TCP Connection Outcomes" statistics tree (stats.c). */

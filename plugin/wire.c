@@ -33,6 +33,7 @@
 static int proto_tcp = -1;
 static int proto_icmp = -1;
 static int proto_icmpv6 = -1;
+static int proto_dns = -1;
 static int tcp_tap = -1;
 
 /* Registering as a listener is what makes TCP queue its header on every
@@ -44,6 +45,7 @@ void tcpconn_wire_init(void)
     proto_tcp = proto_get_id_by_filter_name("tcp");
     proto_icmp = proto_get_id_by_filter_name("icmp");
     proto_icmpv6 = proto_get_id_by_filter_name("icmpv6");
+    proto_dns = proto_get_id_by_filter_name("dns");
     tcp_tap = find_tap_id("tcp");
     GString *error = register_tap_listener("tcp", &tcp_tap_helper, NULL, TL_IS_DISSECTOR_HELPER,
                                            NULL, NULL, NULL, NULL);
@@ -154,8 +156,10 @@ static bool stream_of(void *context, const tcpconn_ip *ip, uint16_t src_port, ui
 
 tcpconn_wire_layers tcpconn_wire_layers_of(const packet_info *pinfo)
 {
-    tcpconn_wire_layers l = { layers_of(pinfo, proto_tcp), false };
+    tcpconn_wire_layers l = { layers_of(pinfo, proto_tcp), false, false };
     l.icmp = layers_of(pinfo, proto_icmp) > 0 || layers_of(pinfo, proto_icmpv6) > 0;
+    /* Only a frame without TCP pays for the DNS lookup. */
+    l.dns = l.tcp == 0 && !l.icmp && pinfo->ptype == PT_UDP && layers_of(pinfo, proto_dns) > 0;
     return l;
 }
 
@@ -207,4 +211,14 @@ bool tcpconn_wire_read(tcpconn_locator *locator, packet_info *pinfo,
         found->icmp.time_ns = time_ns;
     }
     return true;
+}
+
+bool tcpconn_wire_read_dns(tcpconn_locator *locator, packet_info *pinfo, tvbuff_t *frame_tvb,
+                           tcpconn_found_udp *out)
+{
+    /* UDP leaves its ports in pinfo, and DNS does not change them. */
+    frame_access access = { pinfo, frame_tvb, NULL, 0 };
+    tcpconn_frame frame = { source_at, stream_of, &access };
+    return tcpconn_locate_udp(locator, &frame, (uint16_t)pinfo->srcport, (uint16_t)pinfo->destport,
+                              out);
 }

@@ -21,6 +21,7 @@ typedef struct {
 typedef struct {
     int tcp;   /* TCP headers Wireshark dissected */
     bool icmp; /* an ICMP or ICMPv6 message */
+    bool dns;  /* a DNS message over UDP, with no TCP or ICMP */
 } tcpconn_wire_layers;
 
 /* Looks up the ids of the protocols and taps this needs. */
@@ -41,5 +42,9 @@ bool tcpconn_wire_tapped(const tcpconn_wire_layers *layers, uint32_t *stream, ui
 bool tcpconn_wire_read(tcpconn_locator *locator, packet_info *pinfo,
                        const tcpconn_wire_layers *layers, tvbuff_t *frame_tvb, int64_t time_ns,
                        bool check_checksums, tcpconn_wire *out);
+
+/* The DNS message of a frame whose layers say it has one over UDP. */
+bool tcpconn_wire_read_dns(tcpconn_locator *locator, packet_info *pinfo, tvbuff_t *frame_tvb,
+                           tcpconn_found_udp *out);
 
 #endif /* TCPCONN_WIRE_H */

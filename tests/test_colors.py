@@ -171,11 +171,14 @@ class ColouringRules(unittest.TestCase):
         self.assertLessEqual(system, {s.rstrip("\n") for s in saved})
         # Ours must select something on the captures that hold every outcome
         # (one attempt of each failed kind; a stale ACK; a SYN-only capture
-        # with both undecided outcomes): a filter that compiles but names no
+        # with both undecided outcomes; a fallback, and a connect that failed): a filter that compiles but names no
         # real outcome (a typo in a reason) selects nothing.
         outcomes = os.path.join(REPO, "captures", "crafted", "outcomes-v4.pcap")
         every_outcome = [os.path.join(REPO, "captures", "crafted", name) for name in
                          ("outcomes-v4.pcap", "stale-ack-v4.pcap", "handshake-only-v4.pcap")]
+        # ...and connects that fell back or failed as a whole.
+        every_outcome += [os.path.join(REPO, "captures", "real", name) for name in
+                          ("he-v6-drop.pcap", "he-both-drop.pcap")]
         ours = 0
         for line in saved:
             name, expression = re.match(r'^"([^"]*)"\s+(.*)$', line).groups()

@@ -28,6 +28,8 @@ from tshark_run import REPO, fields
 SEED = os.path.join(REPO, "captures", "real", "seed-burst.pcap")
 # Connects work for 6 s, then fail (the I/O Graph step).
 FAILURES_BEGIN = os.path.join(REPO, "captures", "crafted", "failures-begin-v4.pcap")
+# Happy Eyeballs: an IPv6 attempt that got no answer, then IPv4 connected.
+FALLBACK = os.path.join(REPO, "captures", "real", "he-v6-drop.pcap")
 # The README embeds the screenshots of the current Wireshark series (4.6):
 # tools/test.sh points the other releases' runs elsewhere.
 SHOTS = os.environ.get("TCPCONN_SCREENSHOTS") or os.path.join(REPO, "docs", "screenshots")
@@ -735,6 +737,42 @@ class GuiTest:
         self.close(dialog)
         return f"failed attempts' bars begin {start:.0%} along the plotted time"
 
+    def step_fallback(self):
+        """The IPv6 attempt of a Happy Eyeballs connect, filtered with
+        tcpconn.connect.superseded: its Connect item names the server and
+        says the client connected over IPv4 instead."""
+        self.quit_wireshark()
+        self.start_wireshark(FALLBACK)
+        title = os.path.basename(FALLBACK)
+        self.main = self.screen.wait_window(f"^{re.escape(title)}$", timeout=60)
+        self.screen.xdotool("windowmove", "--sync", self.main, "0", "0")
+        self.screen.wait_text(r"Packets: \d+", self.status_bar, what="status bar after loading")
+        self.focus_main()
+        self.screen.keys("ctrl+slash")
+        self.screen.type("tcpconn.connect.superseded")
+        self.screen.keys("Return")
+        self.screen.wait_text(r"Displayed: 1 ", self.status_bar, what="status bar after filtering")
+        details = (0, 570, WIDTH, 190)
+        png = self.screen.screenshot()
+        where = self.screen.find_words(png, "TCP connection got no answer", details)
+        need(where, "packet details do not show 'TCP connection got no answer'")
+        self.screen.click(where[0] + 20, where[1] + where[3] // 2)
+        # Expand tcpconn, walk down to its Connect item (the seventh), expand
+        # that and select its third field: the view scrolls along, and the
+        # Connect line is no longer the selected one (OCR reads dark text on
+        # light).
+        self.screen.keys("Right")
+        self.screen.keys(*["Down"] * 7)
+        self.screen.keys("Right")
+        self.screen.keys(*["Down"] * 3)
+        png, text = self.screen.wait_text(r"connected over IPv4 to 192\.0\.2\.31",
+                                          lambda: details, what="the Connect item's sentence")
+        need(re.search(r"Attempts in the connect: 2", text),
+             f"the connect's fields are not shown:\n{text}")
+        self.save("08-fallback.png")
+        return "the superseded IPv6 attempt's Connect item: " + next(
+            (l for l in text.splitlines() if "IPv4" in l), "").strip()
+
     # -- running -----------------------------------------------------------
     def quit_wireshark(self):
         proc = self.screen.wireshark
@@ -768,7 +806,8 @@ class GuiTest:
                  ("4 Statistics > Conversations > TCP, limited", self.step_conversations),
                  ("5 Analyze > Expert Information", self.step_expert_info),
                  ("6 Statistics > TCP Connection Outcomes", self.step_statistics),
-                 ("7 Statistics > I/O Graphs on failures-begin-v4.pcap", self.step_io_graph)]
+                 ("7 Statistics > I/O Graphs on failures-begin-v4.pcap", self.step_io_graph),
+                 ("8 a Happy Eyeballs fallback in the packet details", self.step_fallback)]
         start = time.time()
         try:
             self.truth()

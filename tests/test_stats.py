@@ -7,6 +7,7 @@ plain tshark TCP fields, grouped into attempts by a small independent oracle
 below.
 """
 import collections
+import csv
 import os
 import re
 import subprocess
@@ -156,7 +157,39 @@ def expected_tree(folder, name, labels):
                 reason == "half-open" and connect is not None):
             n[(CONNECT_TIME,)] += 1
             n[(CONNECT_TIME, connect_bucket(connect))] += 1
+    # Connects to a name, from connects.tsv (the application's own report).
+    server_of = {label["client"]: label["server"] for label in labels}
+    for row in read_connects(folder).get(name, []):
+        if not row["name"]:
+            continue
+        attempts = row["attempts"].split(",")
+        if row["outcome"] == "failed":
+            result = "failed"
+        elif row["via"] == server_of[attempts[0]]:
+            result = "connected"
+        else:
+            result = "connected-after-fallback"
+        for path in [(NAMES,), (NAMES, row["name"]), (NAMES, row["name"], result)]:
+            n[path] += 1
+        if result == "connected-after-fallback":
+            n[(LOST,)] += 1
+            n[(LOST, row["name"])] += 1
     return dict(n)
+
+
+NAMES = "Connects by server name"
+LOST = "Time lost to fallbacks in ms, by server name"
+
+
+def read_connects(folder):
+    """connects.tsv of a folder, by file (empty when it has none)."""
+    path = os.path.join(folder, "connects.tsv")
+    by_file = collections.defaultdict(list)
+    if os.path.exists(path):
+        with open(path, newline="") as f:
+            for row in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
+                by_file[row["file"]].append(row)
+    return by_file
 
 
 class StatisticsTree(unittest.TestCase):

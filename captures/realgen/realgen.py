@@ -14,6 +14,7 @@ import os
 import queue
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -40,6 +41,8 @@ ADDR = {
 # scenario's closing ping (no ARP/ND/MLD).
 CAPTURE_FILTER = ("tcp or (icmp and (icmp[0] == 3 or icmp[0] == 8 or icmp[0] == 0)) "
                   "or (icmp6 and (ip6[40] == 1 or ip6[40] == 128 or ip6[40] == 129))")
+# The name scenarios (an application resolving a name, then connecting) also keep the DNS exchange.
+DNS_CAPTURE_FILTER = "(%s) or udp port 53" % CAPTURE_FILTER
 
 # Handshake-only views of a full capture, made offline with `tcpdump -r FULL -w VIEW FILTER`: exactly what
 # the same capture filter keeps on a live interface.  libpcap's tcp[] only looks at IPv4 (pcap-filter(7)),
@@ -189,6 +192,8 @@ class Lab:
         self.a = ADDR[fam]
         self.ns = {k: "%s-%s-%s" % (prefix, scen, k) for k in (("c", "r", "s") if routed else ("c", "s"))}
         self.procs = []
+        self.apps = []               # what the applications reported (name scenarios: curl runs)
+        self.etc = []                # /etc/netns/NS and scratch directories this lab made (removed on close)
         self.capture_proc = None
         self.capture_file = None
         with LIVE_LOCK:
@@ -315,11 +320,11 @@ class Lab:
                  "oifname \"%s\" meta l4proto tcp meta priority set \"1:1\"; } }" % dev)
 
     # -- capture
-    def start_capture(self, path):
+    def start_capture(self, path, filt=CAPTURE_FILTER):
         self.capture_file = path
         self.capture_proc = subprocess.Popen(
             ["ip", "netns", "exec", self.ns["c"], "tcpdump", "-Z", "root", "-i", "c0", "-n", "-U", "--immediate-mode",
-             "-w", path, CAPTURE_FILTER],
+             "-w", path, filt],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
         deadline = time.time() + 10
         line = ""
@@ -354,6 +359,9 @@ class Lab:
             p.kill()
         for ns in self.ns.values():
             subprocess.run(["ip", "netns", "del", ns], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for d in self.etc:
+            shutil.rmtree(d, ignore_errors=True)
+        self.etc = []
         with LIVE_LOCK:
             LIVE_LABS.discard(self)
 
@@ -363,12 +371,13 @@ class Lab:
 def tshark_counts(path):
     """Plain tshark view of the capture: counts of SYN, SYN-ACK, RST, FIN, data segments, ICMP errors."""
     p = run(["tshark", "-n", "-r", path, "-T", "fields", "-E", "separator=\t", "-E", "occurrence=f",
-             "-e", "frame.number", "-e", "tcp.flags", "-e", "tcp.len", "-e", "icmp.type", "-e", "icmpv6.type"],
+             "-e", "frame.number", "-e", "tcp.flags", "-e", "tcp.len", "-e", "icmp.type", "-e", "icmpv6.type",
+             "-e", "dns.flags.response"],
             timeout=60)
-    c = dict(packets=0, syn=0, synack=0, rst=0, fin=0, data=0, icmp=0, echo=0)
+    c = dict(packets=0, syn=0, synack=0, rst=0, fin=0, data=0, icmp=0, echo=0, dns=0)
     for line in p.stdout.splitlines():
         f = line.split("\t")
-        f += [""] * (5 - len(f))
+        f += [""] * (6 - len(f))
         c["packets"] += 1
         if f[3] == "3" or f[4] == "1":
             c["icmp"] += 1
@@ -377,6 +386,7 @@ def tshark_counts(path):
             c["echo"] += 1
             continue
         if not f[1]:
+            c["dns"] += 1 if f[5] else 0
             continue
         fl = int(f[1], 16)
         if fl & 0x12 == 0x02:
@@ -959,10 +969,308 @@ def sc_stale_persist(lab, cap):
     lab.ping()
 
 
+# ---------------------------------------------------------------------------- names: DNS, then connect
+#
+# An application (Debian's curl) resolves a name through a DNS server in the server namespace (Debian's
+# dnsmasq) and connects, trying the addresses as it does: Happy Eyeballs between IPv6 and IPv4, the next
+# address when one fails.  Both address families are in one capture (fams=(None,)), and the capture keeps
+# the DNS exchange.  Besides its attempts' labels, each scenario records what the application reported
+# (lab.apps), from which the driver writes the connects' ground truth (connects.tsv).
+
+NAME_ADDR = {4: ["192.0.2.31", "192.0.2.32", "192.0.2.41", "192.0.2.71"], 6: ["2001:db8:1::31"]}
+# pool.example.com's addresses.  dnsmasq rotates a name's records from one answer to the next, and glibc sorts
+# IPv4 addresses of the client's subnet by their common prefix with its address (RFC 6724 rule 9: 192.0.2.10
+# xor .31, .41, .71 has its highest bit at 5, 6, 7), so the client tries them in this order whatever the
+# rotation; .31, .32, .33 would leave .32 and .33 tied, in dnsmasq's order of the moment.
+POOL = ["192.0.2.31", "192.0.2.41", "192.0.2.71"]
+# dnsmasq's records: a hosts file (a name with several addresses gets them all; a type the name has no
+# record of gets NODATA) and a CNAME; --local keeps every other example.com name local (NXDOMAIN)
+DNS_HOSTS = [
+    ("192.0.2.31", "dual.example.com"), ("2001:db8:1::31", "dual.example.com"),    # dual-stack
+    ("192.0.2.31", "pool.example.com"), ("192.0.2.41", "pool.example.com"),        # three A records
+    ("192.0.2.71", "pool.example.com"),
+    ("192.0.2.32", "single.example.com"),                                          # one A record
+]
+DNSMASQ_OPTIONS = ["--cname=www.example.com,dual.example.com", "--local=/example.com/"]
+
+
+def name_lab(lab, delay=0.0):
+    """The server gets the NAME_ADDR addresses (the client static neighbours for them), an HTTP server on
+    every address (one socket per family; `delay` before each response), and dnsmasq on 192.0.2.20; the client's resolv.conf points to it
+    (ip netns exec bind-mounts /etc/netns/NS/*; a hosts file of its own keeps the host's out)."""
+    for tool, pkg in (("dnsmasq", "dnsmasq-base"), ("curl", "curl"), ("getent", "libc-bin")):
+        if not shutil.which(tool):
+            raise ScenarioError("missing '%s' (apt-get install %s)" % (tool, pkg))
+    mac = lab.mac("s", "s0")
+    for fam, addrs in NAME_ADDR.items():
+        for addr in addrs:
+            lab.ip("s", "addr", "add", "%s/%d" % (addr, ADDR[fam]["plen"]), "dev", "s0",
+                   *(["nodad"] if fam == 6 else []))
+            lab.ip("c", "neigh", "replace", addr, "lladdr", mac, "dev", "c0", "nud", "permanent")
+    etc = os.path.join("/etc/netns", lab.ns["c"])
+    os.makedirs(etc, exist_ok=True)
+    lab.etc.append(etc)
+    with open(os.path.join(etc, "resolv.conf"), "w") as fh:
+        fh.write("nameserver %s\n" % ADDR[4]["s"])
+    with open(os.path.join(etc, "hosts"), "w") as fh:
+        # (with the host's own name: something in curl looks it up as it ends, and it must not go to DNS)
+        fh.write("127.0.0.1 localhost\n::1 localhost\n127.0.1.1 %s\n" % socket.gethostname())
+    tmp = tempfile.mkdtemp(prefix="realgen-dns-")
+    lab.etc.append(tmp)
+    hosts = os.path.join(tmp, "hosts")
+    with open(hosts, "w") as fh:
+        fh.write("".join("%s %s\n" % h for h in DNS_HOSTS))
+    lab.spawn("s", ["dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--pid-file=", "--no-resolv", "--no-hosts",
+                    "--addn-hosts=" + hosts, "--listen-address=%s" % ADDR[4]["s"], "--bind-interfaces"]
+              + DNSMASQ_OPTIONS, name="s:dnsmasq")
+    for addr in ("0.0.0.0", "::"):
+        lab.peer("s", "server", "--addr", addr, "--port", PORT, "--life", 30, "--delay", delay).wait_event("ready")
+    deadline = time.time() + 5
+    while not resolve(lab, "single.example.com"):
+        if time.time() > deadline:
+            raise ScenarioError("dnsmasq does not answer")
+        time.sleep(0.05)
+
+
+def resolve(lab, name):
+    """The addresses the client's resolver gives for `name`, in its order (getent ahosts: getaddrinfo)."""
+    p = run(["ip", "netns", "exec", lab.ns["c"], "getent", "ahosts", name], check=False)
+    out = []
+    for line in p.stdout.splitlines():
+        f = line.split()
+        if len(f) >= 2 and f[1] == "STREAM" and f[0] not in out:
+            out.append(f[0])
+    return out
+
+
+class Curl:
+    """One curl run in the client namespace: its start..end time window and its -w '%{json}' report."""
+
+    def __init__(self, lab, url, *args, note=""):
+        self.url = url
+        self.name = url.split("//", 1)[1].split("/", 1)[0].split(":")[0]
+        self.args = [str(a) for a in args]
+        self.note = note
+        self.start = time.time()
+        self.p = subprocess.Popen(["ip", "netns", "exec", lab.ns["c"], "curl", "-s", "-o", "/dev/null",
+                                   "-w", "%{json}"] + self.args + [url],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        self.end = None
+        self.report = {}
+        lab.apps.append(self)
+
+    def wait(self, timeout=20):
+        try:
+            out, _ = self.p.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.p.pid, signal.SIGKILL)
+            self.p.communicate()
+            raise ScenarioError("curl %s did not finish within %ss" % (self.url, timeout))
+        self.end = time.time()
+        try:
+            self.report = json.loads(out)
+        except ValueError:
+            raise ScenarioError("curl %s: no JSON report (exit %s): %r" % (self.url, self.p.returncode, out[:200]))
+        return self
+
+    def expect(self, exitcode, remote_ip=None):
+        r = self.report
+        if r.get("exitcode") != exitcode or (remote_ip and r.get("remote_ip") != remote_ip):
+            raise ScenarioError("curl %s: exit %s via %s (want exit %s via %s): %s" % (
+                self.url, r.get("exitcode"), r.get("remote_ip"), exitcode, remote_ip, r.get("errormsg")))
+        return self
+
+    def said(self):
+        """What the application reported, for connects.tsv's note."""
+        r = self.report
+        parts = ["curl %s %s: exit %s" % (" ".join(self.args), self.url, r.get("exitcode"))]
+        if r.get("exitcode") == 0:
+            parts.append("HTTP %s from %s port %s (local port %s), num_connects %s, time_connect %.3fs" % (
+                r.get("http_code"), r.get("remote_ip"), r.get("remote_port"), r.get("local_port"),
+                r.get("num_connects"), r.get("time_connect", 0)))
+        else:
+            parts.append(r.get("errormsg") or "?")
+        if self.note:
+            parts.append(self.note)
+        return "; ".join(parts)
+
+
+def end_after_app(lab, gap=1.5):
+    """The usual end: 1.5s after the application is done, the client pings the server (answered)."""
+    time.sleep(gap)
+    lab.ping()
+
+
+def v6_rule(action):
+    return ("table inet f { chain input { type filter hook input priority 0; "
+            "ip6 daddr %s tcp dport %d %s; } }" % (NAME_ADDR[6][0], PORT, action))
+
+
+HE = "--happy-eyeballs-timeout-ms"
+
+
+@scenario("he-v6-drop", fams=(None,), expect=["no-answer", "established"],
+          counts=dict(syn=2, synack=1, rst=0, icmp=0, data=(2, None), echo=2, dns=(4, None)),
+          notes={0: "IPv6 attempt to www.example.com (CNAME dual.example.com): the server's nft drops IPv6 SYNs "
+                    "to it; curl starts IPv4 250ms later (Happy Eyeballs) and closes this socket once IPv4 "
+                    "connects: no RST, no SYN retransmission",
+                 1: "IPv4 attempt 250ms after the IPv6 one (Happy Eyeballs): handshake, GET/200 OK"})
+def sc_he_v6_drop(lab, cap):
+    name_lab(lab)
+    lab.nft("s", v6_rule("drop"))
+    lab.start_capture(cap, DNS_CAPTURE_FILTER)
+    Curl(lab, "http://www.example.com/", HE, 250, "--connect-timeout", 5).wait().expect(0, NAME_ADDR[4][0])
+    end_after_app(lab)
+
+
+@scenario("he-v6-refused", fams=(None,), expect=["refused", "established"],
+          counts=dict(syn=2, synack=1, rst=1, icmp=0, data=(2, None), echo=2, dns=(4, None)),
+          notes={0: "IPv6 attempt to www.example.com (CNAME dual.example.com): the server's nft answers IPv6 "
+                    "SYNs to it with 'reject with tcp reset'",
+                 1: "IPv4 attempt at once after the IPv6 RST: handshake, GET/200 OK"})
+def sc_he_v6_refused(lab, cap):
+    name_lab(lab)
+    lab.nft("s", v6_rule("reject with tcp reset"))
+    lab.start_capture(cap, DNS_CAPTURE_FILTER)
+    Curl(lab, "http://www.example.com/", HE, 250, "--connect-timeout", 5).wait().expect(0, NAME_ADDR[4][0])
+    end_after_app(lab)
+
+
+@scenario("he-both-drop", fams=(None,), expect=["no-answer", "no-answer"],
+          counts=dict(syn=(4, 5), synack=0, rst=0, icmp=0, echo=2, dns=(4, None)),
+          notes={0: "IPv6 attempt to www.example.com (CNAME dual.example.com): SYNs dropped by the server's nft; "
+                    "SYN retransmitted at 1s; curl gives up at 3s (--connect-timeout 3) and closes the socket",
+                 1: "IPv4 attempt 250ms later (Happy Eyeballs): SYNs dropped too; retransmitted at 1s; closed "
+                    "when curl gives up"})
+def sc_he_both_drop(lab, cap):
+    name_lab(lab)
+    syn_backoff_exponential(lab)
+    lab.nft("s", "table inet f { chain input { type filter hook input priority 0; "
+            "ip6 daddr %s tcp dport %d drop; ip daddr %s tcp dport %d drop; } }"
+            % (NAME_ADDR[6][0], PORT, NAME_ADDR[4][0], PORT))
+    lab.start_capture(cap, DNS_CAPTURE_FILTER)
+    Curl(lab, "http://www.example.com/", HE, 250, "--connect-timeout", 3).wait().expect(28)
+    end_after_app(lab)
+
+
+@scenario("pool-fallback", fams=(None,), expect=["no-answer", "refused", "established"],
+          counts=dict(syn=5, synack=1, rst=1, icmp=0, data=(2, None), echo=2, dns=(4, None)),
+          notes={0: "1st A record of pool.example.com in the client's order: the server's nft drops SYNs to it; "
+                    "SYN retransmitted at 1s and 3s; curl (--connect-timeout 7) gives it up at half its connect "
+                    "timeout (3.5s) and closes the socket",
+                 1: "2nd address, tried up to 1s after curl gave up the 1st (curl 7.88 starts the next address "
+                    "on its next wakeup, not at once): the server's nft answers SYNs to it with "
+                    "'reject with tcp reset'",
+                 2: "3rd address, tried up to 1s after the 2nd one's RST: handshake, GET/200 OK"})
+def sc_pool_fallback(lab, cap):
+    name_lab(lab)
+    syn_backoff_exponential(lab)
+    orders = [resolve(lab, "pool.example.com") for _ in range(4)]     # (an answer rotates at each query)
+    order = orders[0]
+    if sorted(order) != sorted(POOL) or any(o != order for o in orders):
+        raise ScenarioError("pool.example.com resolves to %s" % orders)
+    lab.nft("s", "table inet f { chain input { type filter hook input priority 0; "
+            "ip daddr %s tcp dport %d drop; ip daddr %s tcp dport %d reject with tcp reset; } }"
+            % (order[0], PORT, order[1], PORT))
+    lab.start_capture(cap, DNS_CAPTURE_FILTER)
+    Curl(lab, "http://pool.example.com/", "--connect-timeout", 7,
+         note="the client's resolver order: %s" % ", ".join(order)).wait().expect(0, order[2])
+    end_after_app(lab)
+    return "the client's resolver order: %s" % ", ".join(order)
+
+
+@scenario("parallel-same-server", fams=(None,), expect=["established", "established"],
+          counts=dict(syn=2, synack=2, rst=0, icmp=0, data=(4, None), echo=2, dns=(4, None)),
+          notes={0: "one of two curl processes started at the same moment for single.example.com (one A "
+                    "record): handshake, GET, 200 OK after 0.3s",
+                 1: "the other curl process, same name, same server address, while the first connection is "
+                    "open: handshake, GET, 200 OK after 0.3s"})
+def sc_parallel_same_server(lab, cap):
+    name_lab(lab, delay=0.3)         # both connections are open at once
+    lab.start_capture(cap, DNS_CAPTURE_FILTER)
+    runs = [Curl(lab, "http://single.example.com/", "--connect-timeout", 4) for _ in range(2)]
+    for r in runs:
+        r.wait().expect(0, NAME_ADDR[4][1])
+    end_after_app(lab)
+
+
+@scenario("no-dns-fallback", fams=(None,), expect=["no-answer", "established"],
+          counts=dict(syn=2, synack=1, rst=0, icmp=0, data=(2, None), echo=2, dns=0),
+          notes={0: "IPv6 attempt (curl --resolve, no DNS): the server's nft drops IPv6 SYNs to it; curl starts "
+                    "IPv4 250ms later and closes this socket once IPv4 connects",
+                 1: "IPv4 attempt 250ms after the IPv6 one (Happy Eyeballs): handshake, GET/200 OK"})
+def sc_no_dns_fallback(lab, cap):
+    name_lab(lab)
+    lab.nft("s", v6_rule("drop"))
+    lab.start_capture(cap, DNS_CAPTURE_FILTER)
+    res = "www.example.com:%d:[%s],%s" % (PORT, NAME_ADDR[6][0], NAME_ADDR[4][0])
+    Curl(lab, "http://www.example.com/", "--resolve", res, HE, 250, "--connect-timeout", 5,
+         note="addresses given with --resolve %s, no DNS lookup" % res).wait().expect(0, NAME_ADDR[4][0])
+    end_after_app(lab)
+
+
+
 # ============================================================================ driver
 
 def fam_value(v, fam):
     return v.get(fam) if isinstance(v, dict) else v
+
+
+def dns_queries(path):
+    """(time, name) of every DNS query in a capture."""
+    p = run(["tshark", "-n", "-r", path, "-Y", "dns.flags.response == 0", "-T", "fields", "-e", "frame.time_epoch",
+             "-e", "dns.qry.name"], timeout=60)
+    out = []
+    for line in p.stdout.splitlines():
+        f = line.split("\t")
+        if len(f) == 2 and f[1]:
+            out.append((float(f[0]), f[1]))
+    return out
+
+
+def connect_rows(apps, infos, path):
+    """connects.tsv rows (connect, name, attempts, outcome, via, note) from what the applications reported:
+    the attempt that connected is the one from curl's local_port to its remote_ip/remote_port; every other
+    attempt belongs to the one curl run whose start..end window holds its first SYN."""
+    errs = []
+    owner = {}
+    for a in apps:
+        r = a.report
+        a.via = None
+        if r.get("exitcode") == 0:
+            a.via = classify.endpoint(r["remote_ip"], r["remote_port"])
+            me = classify.endpoint(r["local_ip"], r["local_port"])
+            win = [k for k, i in enumerate(infos) if i["client"] == me and i["server"] == a.via
+                   and a.start <= i["first_ts"] <= a.end]
+            if len(win) != 1:
+                errs.append("curl %s: %d attempts %s -> %s" % (a.url, len(win), me, a.via))
+            else:
+                owner[win[0]] = a
+    for k, i in enumerate(infos):
+        if k in owner:
+            continue
+        cands = [a for a in apps if a.start <= i["first_ts"] <= a.end]
+        if len(cands) != 1:
+            errs.append("attempt %s -> %s: %d curl runs' windows hold it" % (i["client"], i["server"], len(cands)))
+        else:
+            owner[k] = cands[0]
+    if errs:
+        raise ScenarioError("connects: " + "; ".join(errs))
+    queries = dns_queries(path)
+    rows = []
+    done = set()
+    for k in sorted(owner, key=lambda k: infos[k]["first_ts"]):
+        a = owner[k]
+        if id(a) in done:
+            continue
+        done.add(id(a))
+        atts = [infos[j] for j in sorted(owner, key=lambda j: infos[j]["first_ts"]) if owner[j] is a]
+        asked = any(a.start <= t <= atts[0]["first_ts"] and q == a.name for t, q in queries)
+        rows.append((str(len(rows) + 1), a.name if asked else "", ",".join(i["client"] for i in atts),
+                     "connected" if a.via else "failed", a.via or "", a.said()))
+    if len(done) != len(apps):
+        raise ScenarioError("connects: a curl run without attempts")
+    return rows
 
 
 def attempt_note(sc, info, extra, fam, index=None):
@@ -1034,6 +1342,7 @@ def run_scenario(sc, prefix, outdir):
         try:
             lab = Lab(prefix, name, sc["fam"], sc["routed"])
             extra = sc["fn"](lab, cap)
+            apps = lab.apps
             lab.stop_capture()
             lab.close()
             lab = None
@@ -1056,9 +1365,11 @@ def run_scenario(sc, prefix, outdir):
                 raise ScenarioError("sanity check failed: " + "; ".join(errs) + "\n" + view)
             rows = [(i["client"], i["server"], i["reason"], attempt_note(sc, i, extra, sc["fam"], n))
                     for n, i in enumerate(infos)]
+            connects = connect_rows(apps, infos, cap) if apps else None
             views = make_views(cap, rows, outdir, counts["packets"])
             return dict(name=name, file=os.path.basename(cap), ok=True, packets=counts["packets"], infos=infos,
-                        rows=rows, tries=attempt, secs=time.time() - t0, counts=counts, views=views)
+                        rows=rows, tries=attempt, secs=time.time() - t0, counts=counts, views=views,
+                        connects=connects)
         except Exception as e:   # noqa: BLE001 -- report everything, retry if allowed
             last_err = e if isinstance(e, ScenarioError) else ScenarioError(traceback.format_exc())
             if STATE["stopping"]:
@@ -1068,7 +1379,7 @@ def run_scenario(sc, prefix, outdir):
             if lab is not None:
                 lab.close()
     return dict(name=name, file=os.path.basename(cap), ok=False, packets=0, infos=[], rows=[], err=str(last_err),
-                tries=sc["tries"], secs=time.time() - t0, views=[])
+                tries=sc["tries"], secs=time.time() - t0, views=[], connects=None)
 
 
 def read_label_rows(path):
@@ -1081,6 +1392,31 @@ def read_label_rows(path):
                     f = line.split("\t")
                     rows.setdefault(f[0], []).append(tuple(f[1:5]))
     return rows
+
+
+CONNECTS_HEADER = ("file", "connect", "name", "attempts", "outcome", "via", "note")
+
+
+def read_connect_rows(path):
+    """connects.tsv -> {file: [(connect, name, attempts, outcome, via, note), ...]} in file order."""
+    rows = {}
+    if os.path.exists(path):
+        with open(path) as fh:
+            for line in fh.read().splitlines()[1:]:
+                if line:
+                    f = line.split("\t")
+                    rows.setdefault(f[0], []).append(tuple(f[1:7]))
+    return rows
+
+
+def write_connects(path, rows):
+    order = canonical_order()
+    files = [f for f in order if f in rows] + [f for f in rows if f not in order]
+    with open(path, "w") as fh:
+        fh.write("\t".join(CONNECTS_HEADER) + "\n")
+        for f in files:
+            for row in rows[f]:
+                fh.write("\t".join((f,) + tuple(row)) + "\n")
 
 
 def canonical_order():
@@ -1127,7 +1463,17 @@ def check_labels(folder):
     for f in sorted(set(on_disk) - set(rows)):
         bad += 1
         print("UNLABELLED %s" % f)
-    print("%d captures checked, %d differ" % (len(rows), bad))
+    # connects.tsv: every labelled attempt of its files in exactly one connect, and nothing else
+    connects = read_connect_rows(os.path.join(folder, "connects.tsv"))
+    for f, want in connects.items():
+        atts = [a for c in want for a in c[2].split(",") if a]
+        labelled = [r[0] for r in rows.get(f, [])]
+        vias = [c[4] for c in want if c[4]]
+        if sorted(atts) != sorted(labelled) or [c[0] for c in want] != [str(n + 1) for n in range(len(want))] \
+                or any(v not in [r[1] for r in rows.get(f, [])] for v in vias):
+            bad += 1
+            print("CONNECTS %s\n  connects.tsv: %s\n  labels.tsv:   %s" % (f, atts, labelled))
+    print("%d captures checked, %d with connects, %d differ" % (len(rows), len(connects), bad))
     return 1 if bad else 0
 
 
@@ -1191,6 +1537,7 @@ def main():
         install = not a.only or a.install
         dest = a.out if install else work
         made = {}
+        made_connects = {r["file"]: r["connects"] for r in results if r["connects"]}
         for r in results:
             made[r["file"]] = r["rows"]
             for v in r["views"]:
@@ -1209,8 +1556,15 @@ def main():
                 shutil.move(os.path.join(work, f), os.path.join(dest, f))
             rows.update(made)
             write_labels(lt, rows)
+            ct = os.path.join(dest, "connects.tsv")
+            connects = read_connect_rows(ct) if a.only else {}
+            for f in made:                  # a file made again keeps no connects of an earlier run
+                connects.pop(f, None)
+            connects.update(made_connects)
+            write_connects(ct, connects)
         else:
             write_labels(os.path.join(dest, "labels.tsv"), made)
+            write_connects(os.path.join(dest, "connects.tsv"), made_connects)
     # ---------------------------------------------------------------- summary
     print("%-22s %-34s %7s %8s  %-6s %s" % ("scenario", "file", "packets", "attempts", "result", "reasons"))
     for r in results:
@@ -1222,6 +1576,9 @@ def main():
         for v in r["views"]:
             print("%-22s %-34s %7d %8d  %-6s %s" % ("", v["file"], v["packets"], len(v["infos"]), "view",
                                                     ",".join(i["reason"] for i in v["infos"]) or "-"))
+        for c in r.get("connects") or []:
+            print("%-22s connect %s %s: %d attempts, %s%s" % ("", c[0], c[1] or "(no DNS)", len(c[2].split(",")),
+                                                           c[3], " via " + c[4] if c[4] else ""))
     print("scenarios: %d, failed: %d, wall time %.1fs" % (len(results), len(failed), time.time() - t0))
     if failed:
         for r in failed:

@@ -189,6 +189,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(locator.ip_offset_hint == control[3]);
     }
 
+    /* The same frame searched for a UDP datagram with the wanted ports (a
+     * DNS answer): found only in the frame, with ports and length its own
+     * header gives, and the payload inside the frame. */
+    locator.ip_offset_hint = control[3];
+    tcpconn_found_udp udp;
+    const tcpconn_bytes *frame0 = &f.sources[0];
+    if (tcpconn_locate_udp(&locator, &access, wanted.src_port, wanted.dst_port, &udp)) {
+        FUZZ_CHECK(udp.ip.protocol == TCPCONN_IP_PROTO_UDP && !udp.ip.later_fragment);
+        FUZZ_CHECK(udp.ip.start == locator.ip_offset_hint);
+        FUZZ_CHECK(udp.payload >= frame0->data + udp.ip.payload + 8);
+        FUZZ_CHECK((size_t)(udp.payload - frame0->data) + udp.payload_len <= frame0->captured);
+        const uint8_t *h = frame0->data + udp.ip.payload;
+        FUZZ_CHECK(be16(h) == wanted.src_port && be16(h + 2) == wanted.dst_port);
+    } else {
+        FUZZ_CHECK(locator.ip_offset_hint == control[3]);
+    }
+
     for (size_t i = 0; i < f.source_count; i++)
         free(blocks[i]);
     return 0;

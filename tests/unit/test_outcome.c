@@ -176,6 +176,13 @@ static void test_half_open_sentences(void)
                     "TCP handshake with 198.51.100.20:443 never completed (half-open): the "
                     "server answered with a SYN of its own, not a SYN-ACK");
 
+    /* A lone SYN: how long the capture went on without an answer. */
+    play lone = { .now = 0 };
+    in(&lone, true, SYN, 100, 0, 0);
+    assert_sentence(&lone, false, 1700 * MS,
+                    "TCP connection got no answer: 1 SYN to 198.51.100.20:443, nothing came back "
+                    "in the 1.70 s the capture went on");
+
     play q = { .now = 0 };
     in(&q, true, SYN, 100, 0, 0);
     in(&q, false, SYNACK, 900, 101, 1 * MS);
