@@ -8,10 +8,10 @@
  *
  * A byte per stream says what its slot holds: nothing yet, one attempt,
  * several, or a forward to another stream (packing it into two bits would
- * cost instructions on every packet). The rare cases beyond one
- * attempt live in a small hash table keyed by stream: the number of
- * attempts and where each later one is, or the stream forwarded to. The
- * attempt record itself holds only the attempt.
+ * cost instructions on every packet). A forward's record holds the stream
+ * forwarded to. The rare streams with several attempts have the number of
+ * attempts and where each later one is in a small hash table keyed by
+ * stream. The attempt record itself holds only the attempt.
  *
  * Since Wireshark 4.4, TCP gives a SYN that follows a RST or FIN on the same
  * ports a new tcp.stream even when it carries the same ISN, i.e. when the
@@ -38,7 +38,7 @@ enum {
     SLOT_EMPTY = 0,   /* no packet of the stream seen yet */
     SLOT_ONE = 1,     /* its attempt, the only one */
     SLOT_SEVERAL = 2, /* its first attempt; the count and the others are in `links` */
-    SLOT_FORWARD = 3, /* nothing: its packets belong to the stream in `links` */
+    SLOT_FORWARD = 3, /* no attempt: its packets belong to the stream its record names */
 };
 
 /* Where an attempt's views lie in its record. */
@@ -69,9 +69,8 @@ struct tcpconn_streams {
     record_array first; /* indexed by stream */
     uint8_t *slots;     /* SLOT_* per stream, first.cap of them */
     record_array later; /* later attempts of a stream, in the order they began */
-    /* For streams whose slot is SLOT_SEVERAL or SLOT_FORWARD: stream_key(s, 0)
-     * gives the attempt count or the stream forwarded to, stream_key(s, n)
-     * the index in `later` of attempt n >= 2. */
+    /* For streams whose slot is SLOT_SEVERAL: stream_key(s, 0) gives the
+     * attempt count, stream_key(s, n) the index in `later` of attempt n. */
     u64_map links;
     u64_map retries; /* 4-tuple (initiator first) to its latest attempt's stream */
     size_t attempts;
@@ -263,14 +262,21 @@ static uint64_t stream_key(uint32_t stream, unsigned number)
     return ((uint64_t)stream + 1) << 8 | number;
 }
 
+/* A forwarding stream's record holds, instead of an attempt, the stream
+ * its packets belong to: forwards cost no more than other streams. */
+static uint32_t *forward_of(const tcpconn_streams *t, uint32_t stream)
+{
+    return (uint32_t *)(void *)record(t, &t->first, stream);
+}
+
 /* attempts_of_stream() for a stream whose slot is not SLOT_ONE. */
 static unsigned attempts_of_other_stream(const tcpconn_streams *t, uint32_t *stream, unsigned slot)
 {
-    uint32_t value;
-    if (slot == SLOT_FORWARD && map_get(t, &t->links, stream_key(*stream, 0), &value)) {
-        *stream = value;
+    if (slot == SLOT_FORWARD) {
+        *stream = *forward_of(t, *stream);
         slot = slot_of(t, *stream);
     }
+    uint32_t value;
     if (slot == SLOT_SEVERAL && map_get(t, &t->links, stream_key(*stream, 0), &value))
         return value;
     return slot == SLOT_EMPTY ? 0 : 1;
@@ -395,7 +401,7 @@ static tcpconn_place open_stream(tcpconn_streams *t, uint32_t stream, const tcpc
         tcpconn_attempt *a = count ? attempt_of(t, earlier, count) : NULL;
         if (a != NULL && tcpconn_attempt_is_retried_by(a, s)) {
             set_slot(t, stream, SLOT_FORWARD);
-            map_set(t, &t->links, stream_key(stream, 0), earlier);
+            *forward_of(t, stream) = earlier;
             unsigned now = continue_attempt(t, a, earlier, s);
             return place_of(a, earlier, count, count, now);
         }

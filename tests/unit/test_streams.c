@@ -117,6 +117,27 @@ static void test_same_isn_retry_in_one_stream(void)
     tcpconn_streams_free(t);
 }
 
+/* Fuzz finding: a stream that only forwards to a retried attempt's stream
+ * (Wireshark 4.4's split of each same-ISN retry) cost a hash entry on top of
+ * its slot; it costs no more than any other stream now. */
+static void test_forwarding_streams_cost_a_slot(void)
+{
+    tcpconn_streams *t = tcpconn_streams_new(&heap, &plain);
+    feed(t, 0, seg(1, 0, TCPCONN_SYN, 100, 0), true);
+    size_t before = tcpconn_streams_bytes(t);
+    uint32_t frame = 2;
+    for (uint32_t stream = 1; stream <= 1000; stream++) {
+        feed(t, stream - 1 == 0 ? 0 : stream - 1,
+             seg(frame++, 1, TCPCONN_RST | TCPCONN_ACK, 0, 101), false);
+        tcpconn_place p = feed_seg(t, stream, seg(frame++, 0, TCPCONN_SYN, 100, 0));
+        g_assert_cmpuint(p.stream, ==, 0);
+    }
+    g_assert_cmpuint(tcpconn_streams_attempts(t), ==, 1);
+    g_assert_cmpuint(tcpconn_streams_bytes(t) - before, <=, 1000 * (sizeof(tcpconn_attempt) + 2));
+    tcpconn_streams_free(t);
+    g_assert_cmpuint(live_allocations, ==, 0);
+}
+
 static void test_same_isn_retry_in_a_new_stream(void)
 {
     tcpconn_streams *t = tcpconn_streams_new(&heap, &plain);
@@ -570,6 +591,8 @@ int main(int argc, char **argv)
     g_test_add_func("/streams/retry/synack-in-a-new-stream", test_synack_after_rst_in_a_new_stream);
     g_test_add_func("/streams/retry/only-the-latest", test_retry_only_of_the_latest_attempt);
     g_test_add_func("/streams/retry/index-growth", test_retry_index_growth);
+    g_test_add_func("/streams/retry/forwarding-streams-cost-a-slot",
+                    test_forwarding_streams_cost_a_slot);
     g_test_add_func("/streams/capture-facts", test_capture_facts);
     g_test_add_func("/streams/independent", test_streams_are_independent);
     g_test_add_func("/streams/growth", test_large_stream_numbers_grow_the_table);
