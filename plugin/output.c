@@ -16,6 +16,7 @@
 #include <wsutil/inet_addr.h>
 
 #include "describe.h"
+#include "dns.h"
 
 static int proto_tcpconn = -1;
 
@@ -380,6 +381,7 @@ typedef struct {
     bool has_sentence;
     char client[ENDPOINT_STR_LEN];
     char server[ENDPOINT_STR_LEN];
+    char server_name[TCPCONN_DNS_NAME_MAX]; /* the sentence's, "" for none */
     char sentence[ITEM_LABEL_LENGTH];
 } attempt_texts;
 
@@ -415,10 +417,20 @@ static const attempt_texts *texts_of(const tcpconn_shown *s, const tcpconn_endpo
     if (sentence_wanted) {
         tcpconn_describe_key key;
         tcpconn_describe_key_of(s->place->attempt, s->outcome, s->capture, &key);
-        if (!t->has_sentence || memcmp(&t->sentence_key, &key, sizeof key) != 0) {
+        const char *name = s->server_name != NULL ? s->server_name : "";
+        if (!t->has_sentence || memcmp(&t->sentence_key, &key, sizeof key) != 0 ||
+            strcmp(t->server_name, name) != 0) {
             t->sentence_key = key;
             t->has_sentence = true;
-            tcpconn_describe_key_text(&key, t->server, e->server->type == AT_IPv6, t->sentence,
+            g_strlcpy(t->server_name, name, sizeof t->server_name);
+            /* The sentence names the server as the client asked for it. */
+            char named[ENDPOINT_STR_LEN + TCPCONN_DNS_NAME_MAX + 3];
+            const char *server = t->server;
+            if (name[0] != '\0') {
+                g_snprintf(named, sizeof named, "%s (%s)", t->server, name);
+                server = named;
+            }
+            tcpconn_describe_key_text(&key, server, e->server->type == AT_IPv6, t->sentence,
                                       sizeof t->sentence);
         }
     }

@@ -119,6 +119,12 @@ class ConnectsTwoPass(unittest.TestCase):
         out = tshark("-r", os.path.join(REAL, "no-dns-fallback.pcap"), "-2", "-V", "-Y",
                      "tcpconn.connect.guessed")
         self.assertIn("linked by port and time alone", out)
+        self.assertIn("TCP connection got no answer: 1 SYN to [2001:db8:1::31]:80,", out)
+        # The attempt's own sentence names the server as the client asked.
+        out = tshark("-r", os.path.join(REAL, "pool-fallback.pcap"), "-2", "-V", "-Y",
+                     'tcpconn.reason == "refused"')
+        self.assertIn("TCP connection refused: 192.0.2.41:80 (pool.example.com) answered the SYN "
+                      "with RST", out)
 
     def test_expert_items(self):
         fell_back = sum(expected_result(r) == "connected-after-fallback"
