@@ -137,7 +137,9 @@ static bool falls_back_from(const tcpconn_connects *t, const tcpconn_attempt *ea
     case TCPCONN_IN_PROGRESS:
     case TCPCONN_NO_ANSWER:
     case TCPCONN_CAPTURE_ENDED:
-        if (!unanswered_counts || (earlier->flags & TCPCONN_A_RESPONDER_SYN))
+        if (!unanswered_counts)
+            return false;
+        if (earlier->flags & TCPCONN_A_RESPONDER_SYN)
             return false; /* answered: the handshake is under way */
         since = tcpconn_attempt_end_ns(earlier);
         break;
@@ -179,9 +181,9 @@ static bool joins(const tcpconn_connects *t, const candidate *c, const tcpconn_a
      * an attempt still unanswered only counts when the new one is in the
      * other address family, as Happy Eyeballs does. */
     bool unanswered_counts = b->name != 0 || c->server[0] != b->server[0];
+    /* (An attempt that connected is none to fall back from.) */
     const tcpconn_attempt *latest = finder->attempt_of(finder->context, c->latest);
-    return latest != NULL && !member_connected(latest, capture) &&
-           falls_back_from(t, latest, capture, b->time_ns, unanswered_counts);
+    return latest != NULL && falls_back_from(t, latest, capture, b->time_ns, unanswered_counts);
 }
 
 /* Makes a connect of the attempt `alone` and returns its 1-based index. */

@@ -6,8 +6,9 @@
 
 #include <arpa/inet.h>
 #include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
+
+#include "dns.h"
 
 /* snprintf for the only conversions a sentence uses, %s and %u, for a
  * fraction of the instructions: a visible tree gets a sentence for every
@@ -435,13 +436,6 @@ static const char *fate_of(tcpconn_reason r)
     }
 }
 
-static uint32_t us_of(int64_t ns)
-{
-    if (ns <= 0)
-        return 0;
-    return ns / 1000 > UINT32_MAX ? UINT32_MAX : (uint32_t)(ns / 1000);
-}
-
 /* "2 no answer, 1 refused". */
 static void append_failures(const tcpconn_connect_outcome *o, char *buf, size_t len)
 {
@@ -458,7 +452,7 @@ static void append_failures(const tcpconn_connect_outcome *o, char *buf, size_t 
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
         if (parts[i].count == 0 || n >= len)
             continue;
-        snprintf(buf + n, len - n, "%s%u %s", sep, parts[i].count, parts[i].what);
+        format(buf + n, len - n, "%s%u %s", sep, parts[i].count, parts[i].what);
         n += strlen(buf + n);
         sep = ", ";
     }
@@ -467,44 +461,47 @@ static void append_failures(const tcpconn_connect_outcome *o, char *buf, size_t 
 void tcpconn_describe_connect(const tcpconn_connect *c, const tcpconn_connect_outcome *o,
                               unsigned position, const char *name, char *buf, size_t len)
 {
-    char self[TCPCONN_ADDRESS_LEN], winner[TCPCONN_ADDRESS_LEN], lost[TCPCONN_DURATION_LEN];
-    const uint8_t *mine = c->servers[position - 1];
-    tcpconn_format_address(self, mine);
     if (len == 0)
         return;
     buf[0] = '\0';
+    /* " (www.example.com)" after an address, when the capture named it. */
+    char named[TCPCONN_DNS_NAME_MAX + 3] = "";
+    if (name != NULL)
+        format(named, sizeof named, " (%s)", name);
     if (o->winner != 0) {
         const uint8_t *via = c->servers[o->winner - 1];
+        char winner[TCPCONN_ADDRESS_LEN], lost[TCPCONN_DURATION_LEN];
         tcpconn_format_address(winner, via);
-        tcpconn_format_duration(lost, us_of(o->lost_ns));
-        if (position == o->winner && o->winner == 1)
-            snprintf(buf, len, "connected to %s%s%s%s at the first attempt", winner,
-                     name ? " (" : "", name ? name : "", name ? ")" : "");
-        else if (position == o->winner)
-            snprintf(buf, len,
-                     "connected over %s to %s%s%s%s after %u failed attempt%s to other addresses, "
-                     "%s after the first SYN",
-                     family_of(via), winner, name ? " (" : "", name ? name : "", name ? ")" : "",
-                     o->failed, o->failed == 1 ? "" : "s", lost);
-        else
-            snprintf(buf, len,
-                     "%s attempt to %s %s; the client connected over %s to %s %s after "
-                     "its first SYN%s",
-                     family_of(mine), self, fate_of(o->reasons[position - 1]), family_of(via),
-                     winner, lost, mine[0] != via[0] ? " (Happy Eyeballs)" : "");
+        tcpconn_format_duration(lost, saturated_us(o->lost_ns));
+        if (position == o->winner && o->winner == 1) {
+            format(buf, len, "connected to %s%s at the first attempt", winner, named);
+        } else if (position == o->winner) {
+            format(buf, len,
+                   "connected over %s to %s%s after %u failed attempt%s to other addresses, %s "
+                   "after the first SYN",
+                   family_of(via), winner, named, o->failed, plural(o->failed), lost);
+        } else {
+            const uint8_t *mine = c->servers[position - 1];
+            char self[TCPCONN_ADDRESS_LEN];
+            format(buf, len,
+                   "%s attempt to %s %s; the client connected over %s to %s %s after its first "
+                   "SYN%s",
+                   family_of(mine), tcpconn_format_address(self, mine),
+                   fate_of(o->reasons[position - 1]), family_of(via), winner, lost,
+                   mine[0] != via[0] ? " (Happy Eyeballs)" : "");
+        }
     } else if (o->result == TCPCONN_CONNECT_FAILED) {
-        snprintf(buf, len, "all %u addresses %s%s failed: ", c->count, name ? "of " : "tried",
-                 name ? name : "");
+        format(buf, len, "all %u addresses %s%s failed: ", c->count, name ? "of " : "tried",
+               name ? name : "");
         append_failures(o, buf, len);
     } else {
-        snprintf(buf, len, "%u attempts to %u addresses%s%s, no outcome yet", c->count, c->count,
-                 name ? " of " : "", name ? name : "");
+        format(buf, len, "%u attempts to %u addresses%s%s, no outcome yet", c->count, c->count,
+               name ? " of " : "", name ? name : "");
     }
     if (c->guessed) {
         size_t n = strlen(buf);
         if (n < len)
-            snprintf(buf + n, len - n,
-                     " (linked by port and time alone: no DNS answer names "
-                     "the server)");
+            format(buf + n, len - n,
+                   " (linked by port and time alone: no DNS answer names the server)");
     }
 }

@@ -194,15 +194,19 @@ static void register_fields(void)
           { "Connect", "tcpconn.connect", FT_UINT32, BASE_DEC, NULL, 0x0,
             "The connect() this attempt belongs to, numbered by the tcp.stream of its first "
             "attempt. A client that falls back to another address of the same name (Happy "
-            "Eyeballs, the next DNS record) makes several attempts in one connect",
+            "Eyeballs, the next DNS record) makes several attempts in one connect. On an "
+            "attempt that is a connect of its own, this, tcpconn.connect.result and "
+            "tcpconn.connect.failed are hidden items, for filters, columns and -e",
             HFILL } },
         { &hf_connect_attempt,
           { "Attempt of the connect", "tcpconn.connect.attempt", FT_UINT32, BASE_DEC, NULL, 0x0,
-            "Which attempt of its connect this is: 1 for the first, 2 or more for a fallback",
+            "In a connect of several attempts, which one this is: 1 for the first, 2 or more for "
+            "a fallback",
             HFILL } },
         { &hf_connect_attempts,
           { "Attempts in the connect", "tcpconn.connect.attempts", FT_UINT32, BASE_DEC, NULL, 0x0,
-            "How many attempts, each to another address, the connect made", HFILL } },
+            "In a connect of several attempts, how many it made, each to another address",
+            HFILL } },
         { &hf_connect_result,
           { "Connect result", "tcpconn.connect.result", FT_STRING, BASE_NONE, NULL, 0x0,
             "How the connect as a whole ended: connected (at its first attempt), "
@@ -227,7 +231,9 @@ static void register_fields(void)
             HFILL } },
         { &hf_connect_via,
           { "Connected via", "tcpconn.connect.via", FT_STRING, BASE_NONE, NULL, 0x0,
-            "The server address the connect connected to", HFILL } },
+            "In a connect of several attempts, the server address it connected to (for a "
+            "connect of one, tcpconn.server)",
+            HFILL } },
         { &hf_connect_time_lost,
           { "Time lost to fallback", "tcpconn.connect.time_lost", FT_RELATIVE_TIME, BASE_NONE, NULL,
             0x0,
@@ -291,11 +297,11 @@ void tcpconn_output_register(int proto)
     register_experts();
 }
 
-static nstime_t nstime_from_us(uint32_t us)
+static nstime_t nstime_from_ns(int64_t ns)
 {
     nstime_t t;
-    t.secs = (time_t)(us / 1000000);
-    t.nsecs = (int)(us % 1000000) * 1000;
+    t.secs = (time_t)(ns / 1000000000);
+    t.nsecs = (int)(ns % 1000000000);
     return t;
 }
 
@@ -495,9 +501,11 @@ static proto_tree *subtree_of(subtree *t)
 }
 
 /* Every tcpconn item is generated: none of it is in the packet's bytes. */
-static void add_uint(proto_tree *st, int hf, tvbuff_t *tvb, uint32_t value)
+static proto_item *add_uint(proto_tree *st, int hf, tvbuff_t *tvb, uint32_t value)
 {
-    proto_item_set_generated(proto_tree_add_uint(st, hf, tvb, 0, 0, value));
+    proto_item *it = proto_tree_add_uint(st, hf, tvb, 0, 0, value);
+    proto_item_set_generated(it);
+    return it;
 }
 
 static proto_item *add_string(proto_tree *st, int hf, tvbuff_t *tvb, const char *value)
@@ -508,14 +516,16 @@ static proto_item *add_string(proto_tree *st, int hf, tvbuff_t *tvb, const char 
 }
 
 /* For the booleans that are present only when true. */
-static void add_flag(proto_tree *st, int hf, tvbuff_t *tvb)
+static proto_item *add_flag(proto_tree *st, int hf, tvbuff_t *tvb)
 {
-    proto_item_set_generated(proto_tree_add_boolean(st, hf, tvb, 0, 0, 1));
+    proto_item *it = proto_tree_add_boolean(st, hf, tvb, 0, 0, 1);
+    proto_item_set_generated(it);
+    return it;
 }
 
 static void add_duration(proto_tree *st, int hf, tvbuff_t *tvb, uint32_t us)
 {
-    nstime_t t = nstime_from_us(us);
+    nstime_t t = nstime_from_ns((int64_t)us * 1000);
     proto_item_set_generated(proto_tree_add_time(st, hf, tvb, 0, 0, &t));
 }
 
@@ -558,15 +568,15 @@ static const header_field_info *field_record(int hf)
     return proto_registrar_get_nth(hf);
 }
 
-/* Whether the tree asks for field `hf`: a visible tree shows every field,
- * a tree nobody sees those a filter, column or colouring rule references.
- * proto_field_is_referenced() says the same for a field, for twice the
- * instructions, which count when asked for every field of every packet. */
 static bool referenced(int hf)
 {
     return field_record(hf)->ref_type != HF_REF_TYPE_NONE;
 }
 
+/* Whether the tree asks for field `hf`: a visible tree shows every field,
+ * a tree nobody sees those a filter, column or colouring rule references.
+ * proto_field_is_referenced() says the same for a field, for twice the
+ * instructions, which count when asked for every field of every packet. */
 static bool wanted(const proto_tree *tree, int hf)
 {
     return PTREE_DATA(tree)->visible || referenced(hf);
@@ -598,15 +608,6 @@ bool tcpconn_output_needs_connect(proto_tree *tree)
     return wanted(tree, hf_server_name) || connect_wanted(tree);
 }
 
-static nstime_t nstime_from_ns(int64_t ns)
-{
-    nstime_t t;
-    t.secs = (time_t)(ns / 1000000000);
-    t.nsecs = (int)(ns % 1000000000);
-    return t;
-}
-
-/* The connect's fields, in a subtree whose text is its sentence. */
 /* The connect's fields. An attempt that is a connect of its own (nearly
  * all of them) has only what filters on connects need, which connect and
  * how it ended, as hidden items: for filters, columns and -e, and not in
@@ -619,18 +620,14 @@ static void add_connect(subtree *t, const tcpconn_shown *s)
     const tcpconn_connect_outcome *co = s->connect_outcome;
     if (c->count == 1) {
         proto_tree *st = subtree_of(t);
-        proto_item *it = proto_tree_add_uint(st, hf_connect, t->tvb, 0, 0, c->id);
-        proto_item_set_hidden(it);
-        it = add_string(st, hf_connect_result, t->tvb, tcpconn_connect_result_name(co->result));
-        proto_item_set_hidden(it);
-        if (co->result == TCPCONN_CONNECT_FAILED) {
-            it = proto_tree_add_boolean(st, hf_connect_failed, t->tvb, 0, 0, 1);
-            proto_item_set_hidden(it);
-        }
+        proto_item_set_hidden(add_uint(st, hf_connect, t->tvb, c->id));
+        proto_item_set_hidden(
+            add_string(st, hf_connect_result, t->tvb, tcpconn_connect_result_name(co->result)));
+        if (co->result == TCPCONN_CONNECT_FAILED)
+            proto_item_set_hidden(add_flag(st, hf_connect_failed, t->tvb));
         return;
     }
-    proto_item *item = proto_tree_add_uint(subtree_of(t), hf_connect, t->tvb, 0, 0, c->id);
-    proto_item_set_generated(item);
+    proto_item *item = add_uint(subtree_of(t), hf_connect, t->tvb, c->id);
     proto_tree *ct = proto_item_add_subtree(item, ett_connect);
     if (PTREE_DATA(t->tree)->visible) {
         char sentence[ITEM_LABEL_LENGTH];
@@ -760,7 +757,7 @@ void tcpconn_output_tap(int tap, packet_info *pinfo, const tcpconn_shown *s)
         info->connect_decided =
             s->connect->position == co->decided_by && (s->capture->complete || connected);
         info->connect_result = co->result;
-        info->connect_lost_us = (uint32_t)MIN(co->lost_ns / 1000, (int64_t)UINT32_MAX);
+        info->connect_lost_us = (uint32_t)CLAMP(co->lost_ns / 1000, 0, (int64_t)UINT32_MAX);
     }
     tap_queue_packet(tap, pinfo, info);
 }

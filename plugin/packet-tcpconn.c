@@ -207,12 +207,12 @@ static attempt_ends ends_of(const packet_info *pinfo, const tcpconn_place *place
 {
     uint8_t orientation =
         f->kind == TCPCONN_FOUND_SEGMENT ? f->segment.orientation : f->icmp.orientation;
+    /* The segment, or the one an ICMP error quotes, was sent by the client. */
+    bool by_client = tcpconn_attempt_from_initiator(place->attempt, orientation);
     /* An ICMP error travels to the client, like the server's segments. */
-    bool from_client = f->kind == TCPCONN_FOUND_SEGMENT &&
-                       tcpconn_attempt_from_initiator(place->attempt, orientation);
-    bool quote_from_client = tcpconn_attempt_from_initiator(place->attempt, orientation);
-    attempt_ends e = { quote_from_client ? f->dst_endpoint : f->src_endpoint,
-                       host_of(from_client ? &pinfo->dl_src : &pinfo->dl_dst),
+    bool frame_from_client = by_client && f->kind == TCPCONN_FOUND_SEGMENT;
+    attempt_ends e = { by_client ? f->dst_endpoint : f->src_endpoint,
+                       host_of(frame_from_client ? &pinfo->dl_src : &pinfo->dl_dst),
                        { place->stream, place->attempt->first_frame } };
     return e;
 }
@@ -265,9 +265,13 @@ static int dissect_tcpconn_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *
      * sentence need the frame's addresses. */
     bool endpoints_wanted = stats_wanted || (tree_wanted && tcpconn_output_needs_endpoints(tree));
     bool connect_wanted = stats_wanted || (tree_wanted && tcpconn_output_needs_connect(tree));
+    /* Names and connects are learnt as the capture is read, for any later
+     * pass to show; tshark's single pass shows each frame once, and if
+     * nothing asks about connects now, nothing ever will. */
+    bool learn_connects = frames != FRAMES_SEEN_ONCE || connect_wanted || expert_wanted;
     tcpconn_wire_layers layers = tcpconn_wire_layers_of(pinfo);
     if (layers.dns) {
-        if (first_pass)
+        if (first_pass && learn_connects)
             read_dns(tvb, pinfo);
         return 0;
     }
@@ -293,11 +297,7 @@ static int dissect_tcpconn_frame(tvbuff_t *tvb, packet_info *pinfo, proto_tree *
         if (first_pass) {
             place = segment ? tcpconn_streams_segment(attempts, f->stream, &f->segment)
                             : tcpconn_streams_icmp(attempts, f->stream, &f->icmp);
-            /* Connects are tied together as their attempts begin, for any
-             * later pass to show; tshark's single pass shows each frame once,
-             * and if nothing asks about connects now, nothing ever will. */
-            if (place.attempt != NULL &&
-                (frames != FRAMES_SEEN_ONCE || connect_wanted || expert_wanted))
+            if (place.attempt != NULL && learn_connects)
                 attempt_began(pinfo, &place, f, time_ns);
         } else
             place = segment ? tcpconn_streams_attempt_at(attempts, f->stream, pinfo->num)
